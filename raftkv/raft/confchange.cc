@@ -46,8 +46,10 @@ absl::StatusOr<ConfigAndProgress> CheckAndReturn(TrackerConfig cfg, ProgressMap 
 
 size_t SymDiff(const MajorityConfig& a, const MajorityConfig& b) {
   size_t n = 0;
-  for (uint64_t id : a.ids()) n += b.contains(id) ? 0 : 1;
-  for (uint64_t id : b.ids()) n += a.contains(id) ? 0 : 1;
+  for (uint64_t id : a.ids())
+    n += b.contains(id) ? 0 : 1;
+  for (uint64_t id : b.ids())
+    n += a.contains(id) ? 0 : 1;
   return n;
 }
 
@@ -101,8 +103,7 @@ absl::StatusOr<ConfigAndProgress> Changer::Simple(const Changes& ccs) const {
   }
   if (auto s = Apply(cfg, prs, ccs); !s.ok()) return s;
   if (SymDiff(tracker_.config.voters.incoming, cfg.voters.incoming) > 1) {
-    return absl::InvalidArgumentError(
-        "more than one voter changed without entering joint config");
+    return absl::InvalidArgumentError("more than one voter changed without entering joint config");
   }
   return CheckAndReturn(std::move(cfg), std::move(prs));
 }
@@ -171,8 +172,7 @@ void Changer::Remove(TrackerConfig& cfg, ProgressMap& prs, uint64_t id) const {
   if (!cfg.voters.outgoing.contains(id)) prs.erase(id);
 }
 
-void Changer::InitProgress(TrackerConfig& cfg, ProgressMap& prs, uint64_t id,
-                           bool learner) const {
+void Changer::InitProgress(TrackerConfig& cfg, ProgressMap& prs, uint64_t id, bool learner) const {
   if (learner) {
     cfg.learners.insert(id);
   } else {
@@ -191,7 +191,8 @@ absl::Status RestoreConfState(ProgressTracker& tracker, uint64_t last_index,
     *outgoing.Add() = Single(raftpb::CONF_CHANGE_ADD_NODE, id);
     *incoming.Add() = Single(raftpb::CONF_CHANGE_REMOVE_NODE, id);
   }
-  for (uint64_t id : cs.voters()) *incoming.Add() = Single(raftpb::CONF_CHANGE_ADD_NODE, id);
+  for (uint64_t id : cs.voters())
+    *incoming.Add() = Single(raftpb::CONF_CHANGE_ADD_NODE, id);
   for (uint64_t id : cs.learners()) {
     *incoming.Add() = Single(raftpb::CONF_CHANGE_ADD_LEARNER_NODE, id);
   }

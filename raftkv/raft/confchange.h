@@ -21,7 +21,8 @@ class Changer {
   // Enters joint consensus: the current voters become the outgoing config and ccs are applied
   // to the incoming one.
   absl::StatusOr<ConfigAndProgress> EnterJoint(
-      bool auto_leave, const google::protobuf::RepeatedPtrField<raftpb::ConfChangeSingle>& ccs) const;
+      bool auto_leave,
+      const google::protobuf::RepeatedPtrField<raftpb::ConfChangeSingle>& ccs) const;
   // Leaves joint consensus: the outgoing config is dropped.
   absl::StatusOr<ConfigAndProgress> LeaveJoint() const;
   // Applies changes that alter the voters by at most one member, without joint consensus.

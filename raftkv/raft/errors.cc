@@ -18,22 +18,30 @@ bool Has(const absl::Status& s, absl::StatusCode code, absl::string_view prefix)
 
 }  // namespace
 
-absl::Status ErrCompacted() { return absl::OutOfRangeError(kCompacted); }
+absl::Status ErrCompacted() {
+  return absl::OutOfRangeError(kCompacted);
+}
 bool IsCompacted(const absl::Status& s) {
   return Has(s, absl::StatusCode::kOutOfRange, kCompacted);
 }
 
-absl::Status ErrEntryUnavailable() { return absl::NotFoundError(kUnavailable); }
+absl::Status ErrEntryUnavailable() {
+  return absl::NotFoundError(kUnavailable);
+}
 bool IsEntryUnavailable(const absl::Status& s) {
   return Has(s, absl::StatusCode::kNotFound, kUnavailable);
 }
 
-absl::Status ErrSnapshotTemporarilyUnavailable() { return absl::UnavailableError(kSnapTemp); }
+absl::Status ErrSnapshotTemporarilyUnavailable() {
+  return absl::UnavailableError(kSnapTemp);
+}
 bool IsSnapshotTemporarilyUnavailable(const absl::Status& s) {
   return Has(s, absl::StatusCode::kUnavailable, kSnapTemp);
 }
 
-absl::Status ErrSnapOutOfDate() { return absl::FailedPreconditionError(kSnapOutOfDate); }
+absl::Status ErrSnapOutOfDate() {
+  return absl::FailedPreconditionError(kSnapOutOfDate);
+}
 bool IsSnapOutOfDate(const absl::Status& s) {
   return Has(s, absl::StatusCode::kFailedPrecondition, kSnapOutOfDate);
 }

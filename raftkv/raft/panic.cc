@@ -1,8 +1,8 @@
 #include "raftkv/raft/panic.h"
 
-#include <cstdlib>
-
 #include <spdlog/spdlog.h>
+
+#include <cstdlib>
 
 namespace raftkv::raft {
 

@@ -1,9 +1,9 @@
 #ifndef RAFTKV_RAFT_PANIC_H_
 #define RAFTKV_RAFT_PANIC_H_
 
-#include <string>
-
 #include <fmt/format.h>
+
+#include <string>
 
 namespace raftkv::raft {
 
@@ -13,9 +13,9 @@ namespace raftkv::raft {
 
 }  // namespace raftkv::raft
 
-#define RAFT_ASSERT(cond, ...)                                                       \
-  do {                                                                               \
-    if (!(cond)) ::raftkv::raft::Panic(fmt::format("raft: " __VA_ARGS__));           \
+#define RAFT_ASSERT(cond, ...)                                             \
+  do {                                                                     \
+    if (!(cond)) ::raftkv::raft::Panic(fmt::format("raft: " __VA_ARGS__)); \
   } while (false)
 
 #endif  // RAFTKV_RAFT_PANIC_H_

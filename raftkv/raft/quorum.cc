@@ -19,7 +19,8 @@ uint64_t MajorityConfig::CommittedIndex(const AckedIndexer& acked) const {
     srt = heap.data();
   }
   size_t n = 0;
-  for (uint64_t id : ids_) srt[n++] = acked(id).value_or(0);
+  for (uint64_t id : ids_)
+    srt[n++] = acked(id).value_or(0);
   std::sort(srt, srt + n);
   // The index acknowledged by a majority is at position n - (n/2 + 1) in ascending order.
   return srt[n - (n / 2 + 1)];

@@ -1,8 +1,8 @@
 #include "raftkv/raft/raft.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "raftkv/raft/confchange.h"
@@ -20,7 +20,8 @@ raftpb::MessageType VoteRespType(raftpb::MessageType t) {
 
 uint64_t PayloadSize(const EntryVector& ents) {
   uint64_t s = 0;
-  for (const auto& e : ents) s += e.data().size();
+  for (const auto& e : ents)
+    s += e.data().size();
   return s;
 }
 
@@ -68,7 +69,8 @@ bool IsResponseMsg(raftpb::MessageType t) {
 
 absl::Status Config::Validate() const {
   if (id == kNone) return absl::InvalidArgumentError("cannot use none as id");
-  if (heartbeat_tick <= 0) return absl::InvalidArgumentError("heartbeat tick must be greater than 0");
+  if (heartbeat_tick <= 0)
+    return absl::InvalidArgumentError("heartbeat tick must be greater than 0");
   if (election_tick <= heartbeat_tick) {
     return absl::InvalidArgumentError("election tick must be greater than heartbeat tick");
   }
@@ -116,10 +118,11 @@ absl::Status Raft::Init(const Config& c) {
   if (hs.term() != 0 || hs.vote() != 0 || hs.commit() != 0) LoadState(hs);
   if (c.applied > 0) log_.AppliedTo(c.applied);
   BecomeFollower(term_, kNone);
-  logger_->info("{:x} newRaft [peers: {}, term: {}, commit: {}, applied: {}, lastindex: {}, "
-                "lastterm: {}]",
-                id_, prs_.config.DebugString(), term_, log_.committed(), log_.applied(),
-                log_.LastIndex(), log_.LastTerm());
+  logger_->info(
+      "{:x} newRaft [peers: {}, term: {}, commit: {}, applied: {}, lastindex: {}, "
+      "lastterm: {}]",
+      id_, prs_.config.DebugString(), term_, log_.committed(), log_.applied(), log_.LastIndex(),
+      log_.LastTerm());
   return absl::OkStatus();
 }
 
@@ -165,17 +168,19 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
     if (!snap.ok()) {
       RAFT_ASSERT(IsSnapshotTemporarilyUnavailable(snap.status()), "snapshot error: {}",
                   snap.status().ToString());
-      logger_->debug("{:x} failed to send snapshot to {:x} because snapshot is temporarily "
-                     "unavailable",
-                     id_, to);
+      logger_->debug(
+          "{:x} failed to send snapshot to {:x} because snapshot is temporarily "
+          "unavailable",
+          id_, to);
       return false;
     }
     RAFT_ASSERT(snap->metadata().index() != 0, "need non-empty snapshot");
     uint64_t sindex = snap->metadata().index();
-    logger_->info("{:x} [firstindex: {}, commit: {}] sent snapshot[index: {}, term: {}] to {:x} "
-                  "[{}]",
-                  id_, log_.FirstIndex(), log_.committed(), sindex, snap->metadata().term(), to,
-                  pr.DebugString());
+    logger_->info(
+        "{:x} [firstindex: {}, commit: {}] sent snapshot[index: {}, term: {}] to {:x} "
+        "[{}]",
+        id_, log_.FirstIndex(), log_.committed(), sindex, snap->metadata().term(), to,
+        pr.DebugString());
     m.set_type(raftpb::MSG_SNAP);
     *m.mutable_snapshot() = *std::move(snap);
     pr.BecomeSnapshot(sindex);
@@ -187,7 +192,8 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
       uint64_t last = ents->back().index();
       uint64_t bytes = PayloadSize(*ents);
       m.mutable_entries()->Reserve(static_cast<int>(ents->size()));
-      for (auto& e : *ents) *m.add_entries() = std::move(e);
+      for (auto& e : *ents)
+        *m.add_entries() = std::move(e);
       pr.SentEntries(last, bytes);
     }
   }
@@ -210,7 +216,9 @@ void Raft::BcastAppend() {
   }
 }
 
-void Raft::BcastHeartbeat() { BcastHeartbeatWithCtx(read_only_.LastPendingContext()); }
+void Raft::BcastHeartbeat() {
+  BcastHeartbeatWithCtx(read_only_.LastPendingContext());
+}
 
 void Raft::BcastHeartbeatWithCtx(const std::string& ctx) {
   for (const auto& [id, pr] : prs_.progress) {
@@ -218,9 +226,13 @@ void Raft::BcastHeartbeatWithCtx(const std::string& ctx) {
   }
 }
 
-void Raft::SendTimeoutNow(uint64_t to) { Send(Msg(raftpb::MSG_TIMEOUT_NOW, to)); }
+void Raft::SendTimeoutNow(uint64_t to) {
+  Send(Msg(raftpb::MSG_TIMEOUT_NOW, to));
+}
 
-bool Raft::MaybeCommit() { return log_.MaybeCommit(prs_.Committed(), term_); }
+bool Raft::MaybeCommit() {
+  return log_.MaybeCommit(prs_.Committed(), term_);
+}
 
 void Raft::Reset(uint64_t term) {
   if (term_ != term) {
@@ -245,19 +257,20 @@ void Raft::Reset(uint64_t term) {
   pending_read_index_messages_.clear();
 }
 
-bool Raft::AppendEntries(EntryVector& es) {
+bool Raft::AppendEntries(EntryVector es) {
   uint64_t li = log_.LastIndex();
   for (size_t i = 0; i < es.size(); ++i) {
     es[i].set_term(term_);
     es[i].set_index(li + 1 + i);
   }
   if (!IncreaseUncommittedSize(es)) {
-    logger_->debug("{:x} appending new entries to log would exceed uncommitted entry size limit; "
-                   "dropping proposal",
-                   id_);
+    logger_->debug(
+        "{:x} appending new entries to log would exceed uncommitted entry size limit; "
+        "dropping proposal",
+        id_);
     return false;
   }
-  log_.Append(es);
+  log_.Append(std::move(es));
   return true;
 }
 
@@ -344,8 +357,7 @@ void Raft::BecomeLeader() {
   // Any entry in the log may be an unapplied membership change: refuse new ones until all
   // of the log is applied.
   pending_conf_index_ = log_.LastIndex();
-  EntryVector empty(1);
-  RAFT_ASSERT(AppendEntries(empty), "empty entry was dropped");
+  RAFT_ASSERT(AppendEntries(EntryVector(1)), "empty entry was dropped");
   // The empty entry does not count against the uncommitted size limit.
   uncommitted_size_ = 0;
   logger_->info("{:x} became leader at term {}", id_, term_);
@@ -368,9 +380,10 @@ void Raft::Hup(CampaignType t) {
       return e.type() == raftpb::ENTRY_CONF_CHANGE;
     });
     if (pending > 0) {
-      logger_->warn("{:x} cannot campaign at term {} since there are still {} pending "
-                    "configuration changes to apply",
-                    id_, term_, pending);
+      logger_->warn(
+          "{:x} cannot campaign at term {} since there are still {} pending "
+          "configuration changes to apply",
+          id_, term_, pending);
       return;
     }
   }
@@ -403,8 +416,7 @@ void Raft::Campaign(CampaignType t) {
   for (uint64_t id : prs_.config.voters.IDs()) {
     if (id == id_) continue;
     logger_->info("{:x} [logterm: {}, index: {}] sent {} request to {:x} at term {}", id_,
-                  log_.LastTerm(), log_.LastIndex(), raftpb::MessageType_Name(vote_msg), id,
-                  term_);
+                  log_.LastTerm(), log_.LastIndex(), raftpb::MessageType_Name(vote_msg), id, term_);
     raftpb::Message m = Msg(vote_msg, id);
     m.set_term(term);
     m.set_index(log_.LastIndex());
@@ -436,11 +448,11 @@ absl::Status Raft::Step(raftpb::Message m) {
       if (!force && in_lease) {
         // Heard from a leader within the minimum election timeout: ignore the vote (Raft
         // thesis 4.2.3), so a member that was partitioned away cannot depose the leader.
-        logger_->info("{:x} [logterm: {}, index: {}, vote: {:x}] ignored {} from {:x} [logterm: "
-                      "{}, index: {}] at term {}: lease is not expired (remaining ticks: {})",
-                      id_, log_.LastTerm(), log_.LastIndex(), vote_,
-                      raftpb::MessageType_Name(m.type()), m.from(), m.log_term(), m.index(),
-                      term_, election_timeout_ - election_elapsed_);
+        logger_->info(
+            "{:x} [logterm: {}, index: {}, vote: {:x}] ignored {} from {:x} [logterm: "
+            "{}, index: {}] at term {}: lease is not expired (remaining ticks: {})",
+            id_, log_.LastTerm(), log_.LastIndex(), vote_, raftpb::MessageType_Name(m.type()),
+            m.from(), m.log_term(), m.index(), term_, election_timeout_ - election_elapsed_);
         return absl::OkStatus();
       }
     }
@@ -463,10 +475,11 @@ absl::Status Raft::Step(raftpb::Message m) {
       // pre-votes and votes are ignored.
       Send(Msg(raftpb::MSG_APP_RESP, m.from()));
     } else if (m.type() == raftpb::MSG_PRE_VOTE) {
-      logger_->info("{:x} [logterm: {}, index: {}, vote: {:x}] rejected {} from {:x} [logterm: "
-                    "{}, index: {}] at term {}",
-                    id_, log_.LastTerm(), log_.LastIndex(), vote_,
-                    raftpb::MessageType_Name(m.type()), m.from(), m.log_term(), m.index(), term_);
+      logger_->info(
+          "{:x} [logterm: {}, index: {}, vote: {:x}] rejected {} from {:x} [logterm: "
+          "{}, index: {}] at term {}",
+          id_, log_.LastTerm(), log_.LastIndex(), vote_, raftpb::MessageType_Name(m.type()),
+          m.from(), m.log_term(), m.index(), term_);
       raftpb::Message resp = Msg(raftpb::MSG_PRE_VOTE_RESP, m.from());
       resp.set_term(term_);
       resp.set_reject(true);
@@ -499,14 +512,15 @@ absl::Status Raft::Step(raftpb::Message m) {
 }
 
 void Raft::StepVote(const raftpb::Message& m) {
-  bool can_vote = vote_ == m.from() ||                 // a repeat of our vote
+  bool can_vote = vote_ == m.from() ||                   // a repeat of our vote
                   (vote_ == kNone && lead_ == kNone) ||  // no vote and no leader this term
                   (m.type() == raftpb::MSG_PRE_VOTE && m.term() > term_);
   if (can_vote && log_.IsUpToDate(m.index(), m.log_term())) {
-    logger_->info("{:x} [logterm: {}, index: {}, vote: {:x}] cast {} for {:x} [logterm: {}, "
-                  "index: {}] at term {}",
-                  id_, log_.LastTerm(), log_.LastIndex(), vote_,
-                  raftpb::MessageType_Name(m.type()), m.from(), m.log_term(), m.index(), term_);
+    logger_->info(
+        "{:x} [logterm: {}, index: {}, vote: {:x}] cast {} for {:x} [logterm: {}, "
+        "index: {}] at term {}",
+        id_, log_.LastTerm(), log_.LastIndex(), vote_, raftpb::MessageType_Name(m.type()), m.from(),
+        m.log_term(), m.index(), term_);
     // The response carries the request's term: for a pre-vote that is a future term, which
     // the pre-candidate recognizes as granted.
     raftpb::Message resp = Msg(VoteRespType(m.type()), m.from());
@@ -517,10 +531,11 @@ void Raft::StepVote(const raftpb::Message& m) {
       vote_ = m.from();
     }
   } else {
-    logger_->info("{:x} [logterm: {}, index: {}, vote: {:x}] rejected {} from {:x} [logterm: {}, "
-                  "index: {}] at term {}",
-                  id_, log_.LastTerm(), log_.LastIndex(), vote_,
-                  raftpb::MessageType_Name(m.type()), m.from(), m.log_term(), m.index(), term_);
+    logger_->info(
+        "{:x} [logterm: {}, index: {}, vote: {:x}] rejected {} from {:x} [logterm: {}, "
+        "index: {}] at term {}",
+        id_, log_.LastTerm(), log_.LastIndex(), vote_, raftpb::MessageType_Name(m.type()), m.from(),
+        m.log_term(), m.index(), term_);
     raftpb::Message resp = Msg(VoteRespType(m.type()), m.from());
     resp.set_term(term_);
     resp.set_reject(true);
@@ -565,7 +580,9 @@ absl::Status Raft::StepProposal(raftpb::Message& m) {
   }
   EntryVector ents(std::make_move_iterator(m.mutable_entries()->begin()),
                    std::make_move_iterator(m.mutable_entries()->end()));
-  if (!AppendEntries(ents)) return ErrProposalDropped("uncommitted log is over its size limit");
+  if (!AppendEntries(std::move(ents))) {
+    return ErrProposalDropped("uncommitted log is over its size limit");
+  }
   BcastAppend();
   return absl::OkStatus();
 }
@@ -659,9 +676,10 @@ absl::Status Raft::StepLeader(raftpb::Message& m) {
 void Raft::StepAppendResponse(const raftpb::Message& m, Progress& pr) {
   pr.recent_active = true;
   if (m.reject()) {
-    logger_->debug("{:x} received MsgAppResp(rejected, hint: (index {}, term {})) from {:x} for "
-                   "index {}",
-                   id_, m.reject_hint(), m.log_term(), m.from(), m.index());
+    logger_->debug(
+        "{:x} received MsgAppResp(rejected, hint: (index {}, term {})) from {:x} for "
+        "index {}",
+        id_, m.reject_hint(), m.log_term(), m.from(), m.index());
     // The follower's hint names the last index at which its log could match; skipping every
     // entry of a term it does not have costs one round trip per term, not per entry.
     uint64_t next_probe = m.reject_hint();
@@ -707,7 +725,8 @@ void Raft::StepHeartbeatResponse(const raftpb::Message& m, Progress& pr) {
   if (read_only_option_ != ReadOnlyOption::kSafe || m.context().empty()) return;
   const auto* acks = read_only_.RecvAck(m.from(), m.context());
   if (acks == nullptr || prs_.config.voters.Vote(*acks) != VoteResult::kWon) return;
-  for (auto& req : read_only_.Advance(m.context())) RespondToReadIndex(req.req, req.index);
+  for (auto& req : read_only_.Advance(m.context()))
+    RespondToReadIndex(req.req, req.index);
   // Requests that queued behind the finished round start the next one now.
   std::string next = read_only_.LastPendingContext();
   if (!next.empty()) BcastHeartbeatWithCtx(next);
@@ -721,9 +740,10 @@ void Raft::StepTransferLeader(const raftpb::Message& m, Progress& pr) {
   }
   if (lead_transferee_ != kNone) {
     if (lead_transferee_ == transferee) {
-      logger_->info("{:x} [term {}] transfer leadership to {:x} is in progress, ignores request "
-                    "to same node {:x}",
-                    id_, term_, transferee, transferee);
+      logger_->info(
+          "{:x} [term {}] transfer leadership to {:x} is in progress, ignores request "
+          "to same node {:x}",
+          id_, term_, transferee, transferee);
       return;
     }
     AbortLeaderTransfer();
@@ -823,9 +843,10 @@ absl::Status Raft::StepFollower(raftpb::Message& m) {
       Send(std::move(m));
       break;
     case raftpb::MSG_TIMEOUT_NOW:
-      logger_->info("{:x} [term {}] received MsgTimeoutNow from {:x} and starts an election to "
-                    "get leadership.",
-                    id_, term_, m.from());
+      logger_->info(
+          "{:x} [term {}] received MsgTimeoutNow from {:x} and starts an election to "
+          "get leadership.",
+          id_, term_, m.from());
       // A transfer skips the pre-vote: no partition is being recovered from.
       Hup(CampaignType::kTransfer);
       break;
@@ -851,15 +872,16 @@ absl::Status Raft::StepFollower(raftpb::Message& m) {
   return absl::OkStatus();
 }
 
-void Raft::HandleAppendEntries(const raftpb::Message& m) {
+void Raft::HandleAppendEntries(raftpb::Message& m) {
   if (m.index() < log_.committed()) {
     raftpb::Message resp = Msg(raftpb::MSG_APP_RESP, m.from());
     resp.set_index(log_.committed());
     Send(std::move(resp));
     return;
   }
-  EntryVector ents(m.entries().begin(), m.entries().end());
-  if (auto last = log_.MaybeAppend(m.index(), m.log_term(), m.commit(), ents)) {
+  EntryVector ents(std::make_move_iterator(m.mutable_entries()->begin()),
+                   std::make_move_iterator(m.mutable_entries()->end()));
+  if (auto last = log_.MaybeAppend(m.index(), m.log_term(), m.commit(), std::move(ents))) {
     raftpb::Message resp = Msg(raftpb::MSG_APP_RESP, m.from());
     resp.set_index(*last);
     Send(std::move(resp));
@@ -869,10 +891,10 @@ void Raft::HandleAppendEntries(const raftpb::Message& m) {
   // so that it can skip a whole term of mismatching entries at once.
   uint64_t hint = std::min(m.index(), log_.LastIndex());
   auto [hint_index, hint_term] = log_.FindConflictByTerm(hint, m.log_term());
-  logger_->debug("{:x} [logterm: {}, index: {}] rejected MsgApp [logterm: {}, index: {}] from "
-                 "{:x}",
-                 id_, log_.ZeroTermOnError(m.index()), m.index(), m.log_term(), m.index(),
-                 m.from());
+  logger_->debug(
+      "{:x} [logterm: {}, index: {}] rejected MsgApp [logterm: {}, index: {}] from "
+      "{:x}",
+      id_, log_.ZeroTermOnError(m.index()), m.index(), m.log_term(), m.index(), m.from());
   raftpb::Message resp = Msg(raftpb::MSG_APP_RESP, m.from());
   resp.set_index(m.index());
   resp.set_reject(true);
@@ -896,8 +918,8 @@ void Raft::HandleSnapshot(const raftpb::Message& m) {
                   log_.committed(), md.index(), md.term());
     resp.set_index(log_.LastIndex());
   } else {
-    logger_->info("{:x} [commit: {}] ignored snapshot [index: {}, term: {}]", id_,
-                  log_.committed(), md.index(), md.term());
+    logger_->info("{:x} [commit: {}] ignored snapshot [index: {}, term: {}]", id_, log_.committed(),
+                  md.index(), md.term());
     resp.set_index(log_.committed());
   }
   Send(std::move(resp));
@@ -918,17 +940,18 @@ bool Raft::Restore(const raftpb::Snapshot& s) {
                std::find(cs.voters_outgoing().begin(), cs.voters_outgoing().end(), id_) !=
                    cs.voters_outgoing().end();
   if (!found) {
-    logger_->warn("{:x} attempted to restore snapshot but it is not in the ConfState {}; should "
-                  "never happen",
-                  id_, cs.ShortDebugString());
+    logger_->warn(
+        "{:x} attempted to restore snapshot but it is not in the ConfState {}; should "
+        "never happen",
+        id_, cs.ShortDebugString());
     return false;
   }
   if (log_.MatchTerm(md.index(), md.term())) {
     // The log already has the snapshot's last entry: fast-forward the commit instead.
-    logger_->info("{:x} [commit: {}, lastindex: {}, lastterm: {}] fast-forwarded commit to "
-                  "snapshot [index: {}, term: {}]",
-                  id_, log_.committed(), log_.LastIndex(), log_.LastTerm(), md.index(),
-                  md.term());
+    logger_->info(
+        "{:x} [commit: {}, lastindex: {}, lastterm: {}] fast-forwarded commit to "
+        "snapshot [index: {}, term: {}]",
+        id_, log_.committed(), log_.LastIndex(), log_.LastTerm(), md.index(), md.term());
     log_.CommitTo(md.index());
     return false;
   }
@@ -951,10 +974,10 @@ bool Raft::Promotable() const {
 absl::StatusOr<raftpb::ConfState> Raft::ApplyConfChange(const raftpb::ConfChangeV2& cc) {
   Changer changer(prs_, log_.LastIndex());
   bool auto_leave = false;
-  absl::StatusOr<ConfigAndProgress> next =
-      LeavesJoint(cc)                ? changer.LeaveJoint()
-      : EntersJoint(cc, &auto_leave) ? changer.EnterJoint(auto_leave, cc.changes())
-                                     : changer.Simple(cc.changes());
+  absl::StatusOr<ConfigAndProgress> next = LeavesJoint(cc) ? changer.LeaveJoint()
+                                           : EntersJoint(cc, &auto_leave)
+                                               ? changer.EnterJoint(auto_leave, cc.changes())
+                                               : changer.Simple(cc.changes());
   if (!next.ok()) {
     logger_->warn("{:x} refused conf change {}: {}", id_, cc.ShortDebugString(),
                   next.status().ToString());
@@ -1013,8 +1036,8 @@ void Raft::LoadState(const raftpb::HardState& hs) {
 
 void Raft::ResetRandomizedElectionTimeout() {
   randomized_election_timeout_ =
-      election_timeout_ + static_cast<int>(NextRandom(rng_state_) %
-                                           static_cast<uint64_t>(election_timeout_));
+      election_timeout_ +
+      static_cast<int>(NextRandom(rng_state_) % static_cast<uint64_t>(election_timeout_));
 }
 
 bool Raft::CommittedEntryInCurrentTerm() const {
@@ -1035,14 +1058,16 @@ void Raft::RespondToReadIndex(const raftpb::Message& req, uint64_t read_index) {
 void Raft::ReleasePendingReadIndexMessages() {
   if (pending_read_index_messages_.empty()) return;
   if (!CommittedEntryInCurrentTerm()) {
-    logger_->error("{:x} pending MsgReadIndex should be released only after first commit in "
-                   "current term",
-                   id_);
+    logger_->error(
+        "{:x} pending MsgReadIndex should be released only after first commit in "
+        "current term",
+        id_);
     return;
   }
   auto msgs = std::move(pending_read_index_messages_);
   pending_read_index_messages_.clear();
-  for (auto& m : msgs) StepReadIndex(m);
+  for (auto& m : msgs)
+    StepReadIndex(m);
 }
 
 bool Raft::IncreaseUncommittedSize(const EntryVector& ents) {
@@ -1054,15 +1079,14 @@ bool Raft::IncreaseUncommittedSize(const EntryVector& ents) {
   return true;
 }
 
-void Raft::ReduceUncommittedSize(const EntryVector& ents) {
+void Raft::ReduceUncommittedSize(uint64_t s) {
   if (uncommitted_size_ == 0) return;
-  uint64_t s = PayloadSize(ents);
   uncommitted_size_ = s > uncommitted_size_ ? 0 : uncommitted_size_ - s;
 }
 
 void Raft::Advance(uint64_t applied, uint64_t stable_index, uint64_t stable_term,
-                   uint64_t snap_index, const EntryVector& applied_entries) {
-  ReduceUncommittedSize(applied_entries);
+                   uint64_t snap_index, uint64_t applied_payload_bytes) {
+  ReduceUncommittedSize(applied_payload_bytes);
   if (applied > 0) {
     uint64_t old_applied = log_.applied();
     log_.AppliedTo(applied);
@@ -1071,7 +1095,8 @@ void Raft::Advance(uint64_t applied, uint64_t stable_index, uint64_t stable_term
       // The joint configuration is applied: propose leaving it (an empty ConfChangeV2).
       EntryVector leave(1);
       leave[0].set_type(raftpb::ENTRY_CONF_CHANGE);
-      RAFT_ASSERT(AppendEntries(leave), "refused un-refusable auto-leaving ConfChangeV2");
+      RAFT_ASSERT(AppendEntries(std::move(leave)),
+                  "refused un-refusable auto-leaving ConfChangeV2");
       pending_conf_index_ = log_.LastIndex();
       logger_->info("{:x} initiating automatic transition out of joint configuration {}", id_,
                     prs_.config.DebugString());

@@ -38,8 +38,8 @@ class Raft {
 
   // Called by RawNode::Advance once the host has applied up to `applied` and persisted the
   // log up to (stable_index, stable_term) and the snapshot at snap_index (0: none).
-  void Advance(uint64_t applied, uint64_t stable_index, uint64_t stable_term,
-               uint64_t snap_index, const EntryVector& applied_entries);
+  void Advance(uint64_t applied, uint64_t stable_index, uint64_t stable_term, uint64_t snap_index,
+               uint64_t applied_payload_bytes);
 
   SoftState soft_state() const { return {lead_, state_}; }
   raftpb::HardState hard_state() const;
@@ -78,7 +78,7 @@ class Raft {
 
   bool MaybeCommit();
   void Reset(uint64_t term);
-  bool AppendEntries(EntryVector& es);
+  bool AppendEntries(EntryVector es);
   // Counts the leader's own log as acknowledged up to what the host has persisted.
   void AckOwnStableLog();
 
@@ -102,7 +102,7 @@ class Raft {
   void StepTransferLeader(const raftpb::Message& m, Progress& pr);
   void StepVote(const raftpb::Message& m);
 
-  void HandleAppendEntries(const raftpb::Message& m);
+  void HandleAppendEntries(raftpb::Message& m);
   void HandleHeartbeat(const raftpb::Message& m);
   void HandleSnapshot(const raftpb::Message& m);
   bool Restore(const raftpb::Snapshot& s);
@@ -117,7 +117,7 @@ class Raft {
   void RespondToReadIndex(const raftpb::Message& req, uint64_t read_index);
   void ReleasePendingReadIndexMessages();
   bool IncreaseUncommittedSize(const EntryVector& ents);
-  void ReduceUncommittedSize(const EntryVector& ents);
+  void ReduceUncommittedSize(uint64_t payload_bytes);
 
   uint64_t id_;
   uint64_t term_ = 0;

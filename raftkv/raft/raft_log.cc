@@ -9,7 +9,9 @@
 namespace raftkv::raft {
 namespace {
 
-uint64_t MustLastIndex(const Storage* s) { return s->LastIndex(); }
+uint64_t MustLastIndex(const Storage* s) {
+  return s->LastIndex();
+}
 
 }  // namespace
 
@@ -26,8 +28,8 @@ std::string RaftLog::DebugString() const {
                       ", len(unstable.entries)=", unstable_.entries().size());
 }
 
-std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term,
-                                             uint64_t committed, const EntryVector& ents) {
+std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term, uint64_t committed,
+                                             EntryVector ents) {
   if (!MatchTerm(index, log_term)) return std::nullopt;
   uint64_t last_new = index + ents.size();
   uint64_t ci = FindConflict(ents);
@@ -35,18 +37,18 @@ std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term,
     RAFT_ASSERT(ci > committed_, "entry {} conflicts with committed entry [committed({})]", ci,
                 committed_);
     uint64_t offset = index + 1;
-    Append(EntryVector(ents.begin() + static_cast<ptrdiff_t>(ci - offset), ents.end()));
+    ents.erase(ents.begin(), ents.begin() + static_cast<ptrdiff_t>(ci - offset));
+    Append(std::move(ents));
   }
   CommitTo(std::min(committed, last_new));
   return last_new;
 }
 
-uint64_t RaftLog::Append(const EntryVector& ents) {
+uint64_t RaftLog::Append(EntryVector ents) {
   if (ents.empty()) return LastIndex();
   uint64_t after = ents.front().index() - 1;
-  RAFT_ASSERT(after >= committed_, "after({}) is out of range [committed({})]", after,
-              committed_);
-  unstable_.TruncateAndAppend(ents);
+  RAFT_ASSERT(after >= committed_, "after({}) is out of range [committed({})]", after, committed_);
+  unstable_.TruncateAndAppend(std::move(ents));
   return LastIndex();
 }
 

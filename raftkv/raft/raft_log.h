@@ -23,8 +23,8 @@ class RaftLog {
   // Handles an append from the leader: entries after (index, log_term). Returns the new last
   // index when the log matched, nullopt when it did not.
   std::optional<uint64_t> MaybeAppend(uint64_t index, uint64_t log_term, uint64_t committed,
-                                      const EntryVector& ents);
-  uint64_t Append(const EntryVector& ents);
+                                      EntryVector ents);
+  uint64_t Append(EntryVector ents);
 
   // The index of the first entry of ents that conflicts with the log (or is new); 0 if none.
   uint64_t FindConflict(const EntryVector& ents) const;

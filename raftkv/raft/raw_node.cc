@@ -29,7 +29,9 @@ RawNode::RawNode(std::unique_ptr<Raft> raft) : raft_(std::move(raft)) {
 
 RawNode::~RawNode() = default;
 
-void RawNode::Tick() { raft_->Tick(); }
+void RawNode::Tick() {
+  raft_->Tick();
+}
 
 absl::Status RawNode::Campaign() {
   raftpb::Message m;
@@ -49,7 +51,8 @@ absl::Status RawNode::Propose(std::vector<std::string> batch) {
   m.set_type(raftpb::MSG_PROP);
   m.set_from(raft_->id());
   m.mutable_entries()->Reserve(static_cast<int>(batch.size()));
-  for (auto& data : batch) m.add_entries()->set_data(std::move(data));
+  for (auto& data : batch)
+    m.add_entries()->set_data(std::move(data));
   return raft_->Step(std::move(m));
 }
 
@@ -142,7 +145,9 @@ Ready RawNode::GetReady() {
   accepted_ = Accepted{};
   if (!rd.committed_entries.empty()) {
     accepted_.applied = rd.committed_entries.back().index();
-    accepted_.committed = rd.committed_entries;
+    for (const auto& e : rd.committed_entries) {
+      accepted_.committed_payload_bytes += e.data().size();
+    }
   } else if (rd.snapshot) {
     accepted_.applied = rd.snapshot->metadata().index();
   }
@@ -155,9 +160,9 @@ Ready RawNode::GetReady() {
 }
 
 void RawNode::Advance() {
-  Accepted a = std::move(accepted_);
+  Accepted a = accepted_;
   accepted_ = Accepted{};
-  raft_->Advance(a.applied, a.stable_index, a.stable_term, a.snap_index, a.committed);
+  raft_->Advance(a.applied, a.stable_index, a.stable_term, a.snap_index, a.committed_payload_bytes);
 }
 
 Status RawNode::GetStatus() const {
@@ -169,13 +174,20 @@ Status RawNode::GetStatus() const {
   s.lead_transferee = raft_->lead_transferee();
   s.config = raft_->tracker().config;
   if (s.soft_state.state == StateType::kLeader) {
-    for (const auto& [id, pr] : raft_->tracker().progress) s.progress.emplace(id, pr);
+    for (const auto& [id, pr] : raft_->tracker().progress)
+      s.progress.emplace(id, pr);
   }
   return s;
 }
 
-uint64_t RawNode::id() const { return raft_->id(); }
-SoftState RawNode::soft_state() const { return raft_->soft_state(); }
-raftpb::HardState RawNode::hard_state() const { return raft_->hard_state(); }
+uint64_t RawNode::id() const {
+  return raft_->id();
+}
+SoftState RawNode::soft_state() const {
+  return raft_->soft_state();
+}
+raftpb::HardState RawNode::hard_state() const {
+  return raft_->hard_state();
+}
 
 }  // namespace raftkv::raft

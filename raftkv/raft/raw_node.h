@@ -103,7 +103,7 @@ class RawNode {
     uint64_t stable_index = 0;
     uint64_t stable_term = 0;
     uint64_t snap_index = 0;
-    EntryVector committed;
+    uint64_t committed_payload_bytes = 0;
   };
   Accepted accepted_;
 };

@@ -31,7 +31,7 @@ struct SoftState {
 //     entries from this Ready's `entries`, so only after step 1,
 //  4. call RawNode::Advance().
 struct Ready {
-  std::optional<SoftState> soft_state;  // set when changed
+  std::optional<SoftState> soft_state;          // set when changed
   std::optional<raftpb::HardState> hard_state;  // set when changed
   // Linearizable reads that may be served once applied >= index.
   std::vector<ReadState> read_states;

@@ -92,9 +92,8 @@ absl::Status MemoryStorage::Compact(uint64_t compact_index) {
   uint64_t offset = ents_[0].index();
   if (compact_index <= offset) return ErrCompacted();
   if (compact_index > LastIndexLocked()) {
-    return absl::OutOfRangeError(absl::StrCat("compact ", compact_index,
-                                              " is out of bound lastindex(", LastIndexLocked(),
-                                              ")"));
+    return absl::OutOfRangeError(absl::StrCat(
+        "compact ", compact_index, " is out of bound lastindex(", LastIndexLocked(), ")"));
   }
   uint64_t i = compact_index - offset;
   raftpb::Entry dummy;
@@ -103,12 +102,13 @@ absl::Status MemoryStorage::Compact(uint64_t compact_index) {
   EntryVector kept;
   kept.reserve(ents_.size() - i);
   kept.push_back(std::move(dummy));
-  for (uint64_t j = i + 1; j < ents_.size(); ++j) kept.push_back(std::move(ents_[j]));
+  for (uint64_t j = i + 1; j < ents_.size(); ++j)
+    kept.push_back(std::move(ents_[j]));
   ents_ = std::move(kept);
   return absl::OkStatus();
 }
 
-absl::Status MemoryStorage::Append(const EntryVector& entries) {
+absl::Status MemoryStorage::Append(EntryVector entries) {
   if (entries.empty()) return absl::OkStatus();
   std::lock_guard lock(mu_);
   uint64_t first = FirstIndexLocked();
@@ -118,11 +118,12 @@ absl::Status MemoryStorage::Append(const EntryVector& entries) {
   uint64_t start = entries[skip].index();
   uint64_t offset = start - ents_[0].index();
   if (offset > ents_.size()) {
-    return absl::InternalError(absl::StrCat("missing log entry [last: ", LastIndexLocked(),
-                                            ", append at: ", start, "]"));
+    return absl::InternalError(
+        absl::StrCat("missing log entry [last: ", LastIndexLocked(), ", append at: ", start, "]"));
   }
   ents_.resize(offset);
-  ents_.insert(ents_.end(), entries.begin() + static_cast<ptrdiff_t>(skip), entries.end());
+  ents_.insert(ents_.end(), std::make_move_iterator(entries.begin() + static_cast<ptrdiff_t>(skip)),
+               std::make_move_iterator(entries.end()));
   return absl::OkStatus();
 }
 

@@ -30,7 +30,8 @@ class Storage {
   virtual absl::StatusOr<InitialState> GetInitialState() const = 0;
 
   // Entries in [lo, hi), at most max_size bytes in total but always at least one entry when
-  // any is in range. ErrCompacted when lo < FirstIndex(); ErrEntryUnavailable when hi > LastIndex()+1.
+  // any is in range. ErrCompacted when lo < FirstIndex(); ErrEntryUnavailable when hi >
+  // LastIndex()+1.
   virtual absl::StatusOr<EntryVector> Entries(uint64_t lo, uint64_t hi,
                                               uint64_t max_size) const = 0;
 
@@ -47,7 +48,9 @@ class Storage {
 };
 
 // Size of an entry as counted against MaxSizePerMsg and friends.
-inline uint64_t EntrySize(const raftpb::Entry& e) { return e.data().size() + 16; }
+inline uint64_t EntrySize(const raftpb::Entry& e) {
+  return e.data().size() + 16;
+}
 
 // Storage held in memory. Thread-safe, so a host may write it from the raft thread while
 // another thread reads it. Used by tests and by hosts as the cache in front of their WAL.
@@ -75,8 +78,8 @@ class MemoryStorage : public Storage {
   absl::Status Compact(uint64_t compact_index);
 
   // Appends entries, replacing any stored entries they conflict with. Entries must be
-  // contiguous and may not leave a gap after LastIndex().
-  absl::Status Append(const EntryVector& entries);
+  // contiguous and may not leave a gap after LastIndex(). Pass an rvalue to avoid a copy.
+  absl::Status Append(EntryVector entries);
 
  private:
   uint64_t FirstIndexLocked() const { return ents_[0].index() + 1; }

@@ -17,10 +17,14 @@ std::string TrackerConfig::DebugString() const {
 
 raftpb::ConfState ProgressTracker::ConfState() const {
   raftpb::ConfState cs;
-  for (uint64_t id : config.voters.incoming.ids()) cs.add_voters(id);
-  for (uint64_t id : config.voters.outgoing.ids()) cs.add_voters_outgoing(id);
-  for (uint64_t id : config.learners) cs.add_learners(id);
-  for (uint64_t id : config.learners_next) cs.add_learners_next(id);
+  for (uint64_t id : config.voters.incoming.ids())
+    cs.add_voters(id);
+  for (uint64_t id : config.voters.outgoing.ids())
+    cs.add_voters_outgoing(id);
+  for (uint64_t id : config.learners)
+    cs.add_learners(id);
+  for (uint64_t id : config.learners_next)
+    cs.add_learners_next(id);
   cs.set_auto_leave(config.auto_leave);
   return cs;
 }

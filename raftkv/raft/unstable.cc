@@ -1,5 +1,7 @@
 #include "raftkv/raft/unstable.h"
 
+#include <algorithm>
+
 #include "raftkv/raft/panic.h"
 
 namespace raftkv::raft {
@@ -44,18 +46,17 @@ void Unstable::Restore(const raftpb::Snapshot& snap) {
   snapshot_ = snap;
 }
 
-void Unstable::TruncateAndAppend(const EntryVector& ents) {
+void Unstable::TruncateAndAppend(EntryVector ents) {
   uint64_t after = ents.front().index();
-  if (after == offset_ + entries_.size()) {
-    entries_.insert(entries_.end(), ents.begin(), ents.end());
-  } else if (after <= offset_) {
+  if (after <= offset_) {
     // Replaces everything unstable: the log is truncated back to `after`.
     offset_ = after;
-    entries_ = ents;
-  } else {
-    entries_.resize(after - offset_);
-    entries_.insert(entries_.end(), ents.begin(), ents.end());
+    entries_ = std::move(ents);
+    return;
   }
+  entries_.resize(std::min<uint64_t>(entries_.size(), after - offset_));
+  entries_.insert(entries_.end(), std::make_move_iterator(ents.begin()),
+                  std::make_move_iterator(ents.end()));
 }
 
 EntryVector Unstable::Slice(uint64_t lo, uint64_t hi) const {

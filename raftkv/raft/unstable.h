@@ -23,7 +23,7 @@ class Unstable {
   void StableTo(uint64_t i, uint64_t t);
   void StableSnapTo(uint64_t i);
   void Restore(const raftpb::Snapshot& snap);
-  void TruncateAndAppend(const EntryVector& ents);
+  void TruncateAndAppend(EntryVector ents);
   // Entries in [lo, hi); both must lie within the unstable range.
   EntryVector Slice(uint64_t lo, uint64_t hi) const;
 
