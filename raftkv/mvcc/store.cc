@@ -1,0 +1,716 @@
+#include "raftkv/mvcc/store.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "raftkv/mvcc/errors.h"
+#include "raftkv/mvcc/read.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/utilities/table_properties_collectors.h"
+#include "rocksdb/utilities/write_batch_with_index.h"
+#include "rocksdb/write_batch.h"
+#include "spdlog/spdlog.h"
+
+namespace raftkv::mvcc {
+namespace {
+
+constexpr char kKvFamily[] = "kv";
+constexpr char kRevFamily[] = "rev";
+constexpr char kLeaseFamily[] = "lease";
+constexpr char kMetaFamily[] = "meta";
+
+// Meta keys.
+constexpr char kAppliedKey[] = "applied";  // BE64 index ++ BE64 term
+constexpr char kCurrentRevisionKey[] = "current_revision";
+constexpr char kCompactRevisionKey[] = "compact_revision";        // logical: reads below fail
+constexpr char kFinishedCompactionKey[] = "finished_compaction";  // physical deletes done
+
+// Keys visited per physical-compaction write batch: small enough that each batch is quick.
+constexpr size_t kCompactionKeysPerBatch = 1000;
+
+absl::Status ToStatus(const rocksdb::Status& status, std::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat("rocksdb: ", std::string(what), ": ", status.ToString()));
+}
+
+std::string_view View(const rocksdb::Slice& slice) {
+  return {slice.data(), slice.size()};
+}
+
+rocksdb::WriteOptions NoWalWrite() {
+  rocksdb::WriteOptions options;
+  // See the Store comment: the raft log is the write-ahead log of this state machine.
+  options.disableWAL = true;
+  return options;
+}
+
+std::string EncodeApplied(AppliedIndex applied) {
+  return EncodeFixed64(applied.index) + EncodeFixed64(applied.term);
+}
+
+// Releases a RocksDB snapshot when the read is done.
+class SnapshotGuard {
+ public:
+  explicit SnapshotGuard(rocksdb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+  ~SnapshotGuard() { db_->ReleaseSnapshot(snapshot_); }
+  SnapshotGuard(const SnapshotGuard&) = delete;
+  SnapshotGuard& operator=(const SnapshotGuard&) = delete;
+  rocksdb::ReadOptions Options() const {
+    rocksdb::ReadOptions options;
+    options.snapshot = snapshot_;
+    return options;
+  }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
+rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                           size_t write_buffer_bytes, bool compress) {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.write_buffer_size = write_buffer_bytes;
+  options.max_write_buffer_number = 2;
+  options.compression = compress ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+  // Files where compaction left many deletes get compacted sooner (space back sooner).
+  options.table_properties_collector_factories.push_back(
+      rocksdb::NewCompactOnDeletionCollectorFactory(16384, 4096));
+  return options;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Store: opening and closing.
+
+Store::Store(StoreOptions options) : options_(std::move(options)) {}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
+  std::unique_ptr<Store> store(new Store(std::move(options)));  // private constructor
+  if (auto status = store->OpenDb(); !status.ok()) return status;
+  if (auto status = store->LoadMeta(); !status.ok()) return status;
+  store->hub_ =
+      std::make_unique<WatchHub>(store.get(), store->CurrentRevision(), store->options_.watch);
+  store->compactor_ = std::thread([raw = store.get()] { raw->CompactorLoop(); });
+  return store;
+}
+
+absl::Status Store::OpenDb() {
+  std::error_code error;
+  std::filesystem::create_directories(options_.dir, error);
+  if (error) return absl::InternalError("mvcc: create " + options_.dir + ": " + error.message());
+
+  block_cache_ = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  // Every flush is a consistent cut across column families: needed because the WAL is off
+  // and the applied index in "meta" must describe exactly the data in the other families.
+  db_options.atomic_flush = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 2;
+  db_options.db_write_buffer_size = 2 * options_.kv_write_buffer_bytes;
+
+  const size_t small_buffer = 4 << 20;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, FamilyOptions(block_cache_, small_buffer, false)},
+      {kKvFamily, FamilyOptions(block_cache_, options_.kv_write_buffer_bytes, true)},
+      {kRevFamily, FamilyOptions(block_cache_, small_buffer * 2, false)},
+      {kLeaseFamily, FamilyOptions(block_cache_, small_buffer, false)},
+      {kMetaFamily, FamilyOptions(block_cache_, small_buffer, false)},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw_db = nullptr;
+  auto status = rocksdb::DB::Open(db_options, options_.dir, families, &handles, &raw_db);
+  if (!status.ok()) return ToStatus(status, "open " + options_.dir);
+  db_.reset(raw_db);
+  default_cf_ = handles[0];
+  kv_cf_ = handles[1];
+  rev_cf_ = handles[2];
+  lease_cf_ = handles[3];
+  meta_cf_ = handles[4];
+  return absl::OkStatus();
+}
+
+absl::Status Store::LoadMeta() {
+  auto read = [this](const char* key) -> absl::StatusOr<std::optional<uint64_t>> {
+    std::string value;
+    auto status = db_->Get(rocksdb::ReadOptions(), meta_cf_, key, &value);
+    if (status.IsNotFound()) return std::nullopt;
+    if (!status.ok()) return ToStatus(status, "read meta");
+    if (value.size() < 8) return absl::DataLossError(absl::StrCat("mvcc: bad meta ", key));
+    return DecodeFixed64(std::string_view(value).substr(0, 8));
+  };
+  auto current = read(kCurrentRevisionKey);
+  auto compact = read(kCompactRevisionKey);
+  auto finished = read(kFinishedCompactionKey);
+  if (!current.ok()) return current.status();
+  if (!compact.ok()) return compact.status();
+  if (!finished.ok()) return finished.status();
+  current_revision_ = static_cast<int64_t>(current->value_or(1));  // etcd starts at 1
+  compact_revision_ = static_cast<int64_t>(compact->value_or(0));
+
+  std::string applied;
+  auto status = db_->Get(rocksdb::ReadOptions(), meta_cf_, kAppliedKey, &applied);
+  AppliedIndex loaded;
+  if (status.ok() && applied.size() == 16) {
+    loaded.index = *DecodeFixed64(std::string_view(applied).substr(0, 8));
+    loaded.term = *DecodeFixed64(std::string_view(applied).substr(8, 8));
+  } else if (!status.IsNotFound()) {
+    return status.ok() ? absl::DataLossError("mvcc: bad applied index")
+                       : ToStatus(status, "read applied index");
+  }
+  {
+    absl::MutexLock lock(&applied_mu_);
+    applied_ = durable_applied_ = loaded;
+  }
+  absl::MutexLock lock(&compact_mu_);
+  scheduled_compaction_ = compact_revision_;
+  finished_compaction_ = static_cast<int64_t>(finished->value_or(0));
+  spdlog::info("mvcc: opened {} at revision {} (compacted {}, applied index {} term {})",
+               options_.dir, current_revision_.load(), compact_revision_.load(), loaded.index,
+               loaded.term);
+  return absl::OkStatus();
+}
+
+Store::~Store() {
+  if (compactor_.joinable()) {
+    {
+      absl::MutexLock lock(&compact_mu_);
+      stopping_ = true;
+    }
+    compactor_.join();
+  }
+  hub_.reset();
+  if (!db_) return;
+  if (auto status = Flush(); !status.ok()) spdlog::error("mvcc: flush on close: {}", status.ToString());
+  for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_, default_cf_}) {
+    db_->DestroyColumnFamilyHandle(handle);
+  }
+  db_->Close();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store: revisions, durability, checkpoints.
+
+int64_t Store::CurrentRevision() const {
+  return current_revision_.load();
+}
+int64_t Store::CompactRevision() const {
+  return compact_revision_.load();
+}
+
+AppliedIndex Store::applied() const {
+  absl::MutexLock lock(&applied_mu_);
+  return applied_;
+}
+
+AppliedIndex Store::durable_applied() const {
+  absl::MutexLock lock(&applied_mu_);
+  return durable_applied_;
+}
+
+absl::Status Store::Flush() {
+  const AppliedIndex before = applied();
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> all = {default_cf_, kv_cf_, rev_cf_, lease_cf_,
+                                                   meta_cf_};
+  if (auto status = db_->Flush(flush, all); !status.ok()) return ToStatus(status, "flush");
+  absl::MutexLock lock(&applied_mu_);
+  durable_applied_ = before;
+  return absl::OkStatus();
+}
+
+absl::Status Store::CreateCheckpoint(const std::string& dir) {
+  rocksdb::Checkpoint* raw = nullptr;
+  if (auto status = rocksdb::Checkpoint::Create(db_.get(), &raw); !status.ok()) {
+    return ToStatus(status, "checkpoint");
+  }
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  const AppliedIndex before = applied();
+  // log_size_for_flush 0: flush memtables first, so the files hold everything applied.
+  if (auto status = checkpoint->CreateCheckpoint(dir, 0); !status.ok()) {
+    return ToStatus(status, "checkpoint " + dir);
+  }
+  absl::MutexLock lock(&applied_mu_);
+  durable_applied_ = before;
+  return absl::OkStatus();
+}
+
+uint64_t Store::ApproximateDiskBytes() const {
+  uint64_t total = 0;
+  for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_}) {
+    uint64_t bytes = 0;
+    db_->GetIntProperty(handle, rocksdb::DB::Properties::kTotalSstFilesSize, &bytes);
+    total += bytes;
+  }
+  return total;
+}
+
+absl::Status Store::CompactAllForTesting() {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_}) {
+    if (auto status = db_->CompactRange(options, handle, nullptr, nullptr); !status.ok()) {
+      return ToStatus(status, "compact range");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store: reads. Each takes the published revisions after its RocksDB snapshot, so physical
+// compaction (which starts only after the compact revision is published) cannot remove
+// anything a read at or above the compact revision it saw needs.
+
+absl::StatusOr<etcdserverpb::RangeResponse> Store::Range(
+    const etcdserverpb::RangeRequest& request) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), kv_cf_));
+  return ExecuteRange(it.get(), request, CurrentRevision(), CompactRevision());
+}
+
+absl::StatusOr<HashKVResult> Store::HashKV(int64_t revision) const {
+  SnapshotGuard snapshot(db_.get());
+  HashKVResult result{0, CurrentRevision(), CompactRevision()};
+  if (revision > 0 && revision <= result.compact_revision) return ErrCompacted();
+  if (revision > result.current_revision) return ErrFutureRev();
+  if (revision == 0) revision = result.current_revision;
+
+  // Hash what survives compaction logically (whatever the physical compaction has done):
+  // versions above the compact revision, plus each key's newest put at or below it.
+  uLong crc = crc32(0L, Z_NULL, 0);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(snapshot.Options(), kv_cf_));
+  std::string prefix;
+  bool seen_compacted_version = false;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view key = View(it->key());
+    const std::string_view value = View(it->value());
+    if (VersionKeyPrefix(key) != prefix) {
+      prefix.assign(VersionKeyPrefix(key));
+      seen_compacted_version = false;
+    }
+    const int64_t main = VersionKeyRevision(key).main;
+    if (main > revision) continue;
+    if (main <= result.compact_revision) {
+      if (seen_compacted_version) continue;
+      seen_compacted_version = true;
+      if (IsTombstoneRecord(value)) continue;
+    }
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(key.data()), static_cast<uInt>(key.size()));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(value.data()), static_cast<uInt>(value.size()));
+  }
+  if (!it->status().ok()) return ToStatus(it->status(), "hash");
+  result.hash = static_cast<uint32_t>(crc);
+  return result;
+}
+
+absl::StatusOr<std::vector<std::string>> Store::KeysWithLease(int64_t lease) const {
+  std::vector<std::string> keys;
+  const std::string prefix = EncodeLeasePrefix(lease);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), lease_cf_));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    keys.emplace_back(View(it->key()).substr(prefix.size()));
+  }
+  if (!it->status().ok()) return ToStatus(it->status(), "lease scan");
+  return keys;
+}
+
+absl::Status Store::ForEachLeasedKey(
+    const std::function<void(int64_t lease, std::string_view key)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), lease_cf_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view key = View(it->key());
+    if (key.size() < 8) return absl::DataLossError("mvcc: malformed lease key");
+    visit(static_cast<int64_t>(*DecodeFixed64(key.substr(0, 8))), key.substr(8));
+  }
+  return ToStatus(it->status(), "lease scan");
+}
+
+absl::StatusOr<HistoryChunk> Store::ReadHistory(const KeyRange& range, int64_t from, int64_t to,
+                                                bool prev_kv, size_t max_bytes) const {
+  SnapshotGuard snapshot(db_.get());
+  if (from < CompactRevision()) return ErrCompacted();
+  const rocksdb::ReadOptions read = snapshot.Options();
+  std::unique_ptr<rocksdb::Iterator> revs(db_->NewIterator(read, rev_cf_));
+  std::unique_ptr<rocksdb::Iterator> versions(db_->NewIterator(read, kv_cf_));
+
+  HistoryChunk chunk;
+  chunk.next_revision = to + 1;
+  size_t bytes = 0;
+  for (revs->Seek(EncodeRevisionKey({from, 0})); revs->Valid(); revs->Next()) {
+    const Revision revision = DecodeRevisionKey(View(revs->key()));
+    if (revision.main > to) break;
+    if (bytes > max_bytes && revision.main != chunk.events.back().kv().mod_revision()) {
+      chunk.next_revision = revision.main;
+      break;
+    }
+    const std::string_view user_key = View(revs->value());
+    if (!range.Contains(user_key)) continue;
+    const std::string version_key = EncodeVersionKey(user_key, revision);
+    versions->Seek(version_key);
+    if (!versions->Valid() || View(versions->key()) != version_key) {
+      return absl::DataLossError("mvcc: history names a version that is missing");
+    }
+    mvccpb::Event& event = chunk.events.emplace_back();
+    if (IsTombstoneRecord(View(versions->value()))) {
+      event.set_type(mvccpb::Event::DELETE);
+      event.mutable_kv()->set_key(user_key.data(), user_key.size());
+      event.mutable_kv()->set_mod_revision(revision.main);
+    } else {
+      DecodePutRecord(user_key, revision, View(versions->value()), false, event.mutable_kv());
+    }
+    if (prev_kv) {
+      versions->Next();  // the next older version of the same key, if history kept it
+      const std::string_view older = versions->Valid() ? View(versions->key()) : "";
+      if (!older.empty() && VersionKeyPrefix(older) == VersionKeyPrefix(version_key) &&
+          !IsTombstoneRecord(View(versions->value()))) {
+        DecodePutRecord(user_key, VersionKeyRevision(older), View(versions->value()), false,
+                        event.mutable_prev_kv());
+      }
+    }
+    bytes += EventBytes(event);
+  }
+  if (!revs->status().ok()) return ToStatus(revs->status(), "history");
+  return chunk;
+}
+
+std::shared_ptr<Watcher> Store::Watch(WatchOptions options, std::function<void()> on_ready) {
+  return hub_->Watch(std::move(options), std::move(on_ready));
+}
+
+void Store::CancelWatch(int64_t watcher_id) {
+  hub_->Cancel(watcher_id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Store: publishing batches and physical compaction.
+
+ApplyBatch Store::BeginApply() {
+  return ApplyBatch(this);
+}
+
+void Store::Publish(int64_t revision, int64_t compact_revision, AppliedIndex applied,
+                    const std::vector<mvccpb::Event>& events) {
+  current_revision_.store(revision);
+  {
+    absl::MutexLock lock(&applied_mu_);
+    applied_ = applied;
+  }
+  if (compact_revision > compact_revision_.load()) {
+    compact_revision_.store(compact_revision);  // before any physical delete is scheduled
+    absl::MutexLock lock(&compact_mu_);
+    scheduled_compaction_ = compact_revision;
+  }
+  if (!events.empty()) hub_->Notify(events, revision);
+}
+
+void Store::WaitForCompaction(int64_t revision) const {
+  absl::MutexLock lock(&compact_mu_);
+  auto done = [this, revision]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(compact_mu_) {
+    return stopping_ || finished_compaction_ >= revision;
+  };
+  compact_mu_.Await(absl::Condition(&done));
+}
+
+void Store::CompactorLoop() {
+  while (true) {
+    int64_t from = 0, to = 0;
+    {
+      absl::MutexLock lock(&compact_mu_);
+      auto work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(compact_mu_) {
+        return stopping_ || scheduled_compaction_ > finished_compaction_;
+      };
+      compact_mu_.Await(absl::Condition(&work));
+      if (stopping_) return;
+      from = finished_compaction_ + 1;
+      to = scheduled_compaction_;
+    }
+    if (auto status = CompactPhysically(from, to); !status.ok()) {
+      spdlog::error("mvcc: compaction to {} failed: {}", to, status.ToString());
+      absl::MutexLock lock(&compact_mu_);
+      compact_mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1));
+      continue;
+    }
+    absl::MutexLock lock(&compact_mu_);
+    finished_compaction_ = to;
+  }
+}
+
+// Deletes what a compaction to `to_revision` makes unreachable, visiting only keys written in
+// [from_revision, to_revision] (older keys were settled by earlier compactions). For each key:
+// its newest version at or below `to_revision` stays if it is a put; every older version and
+// such a tombstone goes. This runs beside the apply loop without a lock: the apply loop only
+// reads each key's newest version and only writes versions above the current revision, and
+// the deleted versions are neither; reads below the compact revision already fail.
+absl::Status Store::CompactPhysically(int64_t from_revision, int64_t to_revision) {
+  std::unique_ptr<rocksdb::Iterator> revs(db_->NewIterator(rocksdb::ReadOptions(), rev_cf_));
+  absl::flat_hash_set<std::string> pending;
+  std::string lowest, highest;
+  for (revs->Seek(EncodeRevisionKey({from_revision, 0})); revs->Valid(); revs->Next()) {
+    if (DecodeRevisionKey(View(revs->key())).main > to_revision) break;
+    std::string key(View(revs->value()));
+    if (lowest.empty() || key < lowest) lowest = key;
+    if (key > highest) highest = key;
+    pending.insert(std::move(key));
+    if (pending.size() >= kCompactionKeysPerBatch) {
+      if (auto status = CompactKeys({pending.begin(), pending.end()}, to_revision); !status.ok()) {
+        return status;
+      }
+      pending.clear();
+    }
+  }
+  if (!revs->status().ok()) return ToStatus(revs->status(), "compaction scan");
+  if (auto status = CompactKeys({pending.begin(), pending.end()}, to_revision); !status.ok()) {
+    return status;
+  }
+  rocksdb::WriteBatch finished;
+  finished.Put(meta_cf_, kFinishedCompactionKey, EncodeFixed64(to_revision));
+  if (auto status = db_->Write(NoWalWrite(), &finished); !status.ok()) {
+    return ToStatus(status, "compaction marker");
+  }
+  if (!options_.reclaim_space_after_compaction) return absl::OkStatus();
+
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  const std::string rev_begin = EncodeRevisionKey({from_revision, 0});
+  const std::string rev_end = EncodeRevisionKey({to_revision + 1, 0});
+  const rocksdb::Slice rev_begin_slice(rev_begin), rev_end_slice(rev_end);
+  if (auto status = db_->CompactRange(compact, rev_cf_, &rev_begin_slice, &rev_end_slice);
+      !status.ok()) {
+    return ToStatus(status, "compact rev range");
+  }
+  const std::string kv_begin = EncodeUserKeyPrefix(lowest);
+  const std::string kv_end = EncodeUserKeyPrefix(highest) + std::string(16, '\xff');
+  const rocksdb::Slice kv_begin_slice(kv_begin), kv_end_slice(kv_end);
+  return ToStatus(db_->CompactRange(compact, kv_cf_, &kv_begin_slice, &kv_end_slice),
+                  "compact kv range");
+}
+
+absl::Status Store::CompactKeys(const std::vector<std::string>& keys, int64_t compact_revision) {
+  if (keys.empty()) return absl::OkStatus();
+  rocksdb::WriteBatch deletes;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), kv_cf_));
+  for (const std::string& key : keys) {
+    const std::string prefix = EncodeUserKeyPrefix(key);
+    bool newest = true;
+    for (it->Seek(SeekKeyAtRevision(prefix, compact_revision));
+         it->Valid() && VersionKeyPrefix(View(it->key())) == prefix; it->Next()) {
+      const bool keep = newest && !IsTombstoneRecord(View(it->value()));
+      newest = false;
+      if (keep) continue;
+      deletes.Delete(kv_cf_, it->key());
+      deletes.Delete(rev_cf_, EncodeRevisionKey(VersionKeyRevision(View(it->key()))));
+    }
+    if (!it->status().ok()) return ToStatus(it->status(), "compaction read");
+  }
+  return ToStatus(db_->Write(NoWalWrite(), &deletes), "compaction write");
+}
+
+// ---------------------------------------------------------------------------------------------
+// ApplyBatch.
+
+ApplyBatch::ApplyBatch(Store* store)
+    : store_(store),
+      batch_(std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(), 0,
+                                                            /*overwrite_key=*/true)),
+      revision_(store->CurrentRevision()),
+      compact_revision_(store->CompactRevision()),
+      op_begin_revision_(revision_) {}
+
+ApplyBatch::ApplyBatch(ApplyBatch&&) noexcept = default;
+ApplyBatch::~ApplyBatch() = default;
+
+int64_t ApplyBatch::ReadRevision() const {
+  return op_changes_ > 0 ? op_begin_revision_ + 1 : op_begin_revision_;
+}
+
+std::unique_ptr<rocksdb::Iterator> ApplyBatch::NewKvIterator() const {
+  rocksdb::DB* db = store_->db_.get();
+  return std::unique_ptr<rocksdb::Iterator>(batch_->NewIteratorWithBase(
+      store_->kv_cf_, db->NewIterator(rocksdb::ReadOptions(), store_->kv_cf_)));
+}
+
+absl::StatusOr<std::optional<mvccpb::KeyValue>> ApplyBatch::Get(std::string_view key) const {
+  auto it = NewKvIterator();
+  return ReadKey(it.get(), key, ReadRevision());
+}
+
+absl::StatusOr<std::vector<mvccpb::KeyValue>> ApplyBatch::LiveKeys(const KeyRange& range) const {
+  std::vector<mvccpb::KeyValue> kvs;
+  auto it = NewKvIterator();
+  auto status = ScanLive(it.get(), range, ReadRevision(),
+                         [&kvs](std::string_view key, Revision mod, std::string_view record) {
+                           DecodePutRecord(key, mod, record, false, &kvs.emplace_back());
+                           return true;
+                         });
+  if (!status.ok()) return status;
+  return kvs;
+}
+
+absl::Status ApplyBatch::WritePut(std::string_view key, std::string_view value, int64_t lease,
+                                  const std::optional<mvccpb::KeyValue>& previous) {
+  const Revision revision{op_begin_revision_ + 1, op_changes_};
+  const int64_t create = previous ? previous->create_revision() : revision.main;
+  const int64_t version = previous ? previous->version() + 1 : 1;
+  const int64_t previous_lease = previous ? previous->lease() : 0;
+  rocksdb::Status status = batch_->Put(store_->kv_cf_, EncodeVersionKey(key, revision),
+                                       EncodePutRecord(create, version, lease, value));
+  if (status.ok()) status = batch_->Put(store_->rev_cf_, EncodeRevisionKey(revision), key);
+  if (status.ok() && previous_lease != 0 && previous_lease != lease) {
+    status = batch_->Delete(store_->lease_cf_, EncodeLeaseKey(previous_lease, key));
+  }
+  if (status.ok() && lease != 0 && lease != previous_lease) {
+    status = batch_->Put(store_->lease_cf_, EncodeLeaseKey(lease, key), "");
+  }
+  if (!status.ok()) return ToStatus(status, "batch put");
+
+  mvccpb::Event& event = events_.emplace_back();
+  event.set_type(mvccpb::Event::PUT);
+  mvccpb::KeyValue* kv = event.mutable_kv();
+  kv->set_key(key.data(), key.size());
+  kv->set_value(value.data(), value.size());
+  kv->set_create_revision(create);
+  kv->set_mod_revision(revision.main);
+  kv->set_version(version);
+  kv->set_lease(lease);
+  if (previous) *event.mutable_prev_kv() = *previous;
+  ++op_changes_;
+  return absl::OkStatus();
+}
+
+absl::Status ApplyBatch::WriteDelete(const mvccpb::KeyValue& previous) {
+  const Revision revision{op_begin_revision_ + 1, op_changes_};
+  const std::string& key = previous.key();
+  rocksdb::Status status =
+      batch_->Put(store_->kv_cf_, EncodeVersionKey(key, revision), EncodeTombstoneRecord());
+  if (status.ok()) status = batch_->Put(store_->rev_cf_, EncodeRevisionKey(revision), key);
+  if (status.ok() && previous.lease() != 0) {
+    status = batch_->Delete(store_->lease_cf_, EncodeLeaseKey(previous.lease(), key));
+  }
+  if (!status.ok()) return ToStatus(status, "batch delete");
+
+  mvccpb::Event& event = events_.emplace_back();
+  event.set_type(mvccpb::Event::DELETE);
+  event.mutable_kv()->set_key(key);
+  event.mutable_kv()->set_mod_revision(revision.main);
+  *event.mutable_prev_kv() = previous;
+  ++op_changes_;
+  return absl::OkStatus();
+}
+
+void ApplyBatch::BeginOp() {
+  batch_->SetSavePoint();
+  op_begin_revision_ = revision_;
+  op_changes_ = 0;
+  op_events_begin_ = events_.size();
+}
+
+void ApplyBatch::EndOp(bool ok) {
+  if (ok) {
+    batch_->PopSavePoint();
+    if (op_changes_ > 0) revision_ = op_begin_revision_ + 1;
+  } else {
+    batch_->RollbackToSavePoint();
+    events_.resize(op_events_begin_);
+  }
+  op_begin_revision_ = revision_;
+  op_changes_ = 0;
+}
+
+absl::StatusOr<etcdserverpb::PutResponse> ApplyBatch::Put(const etcdserverpb::PutRequest& request) {
+  return RunAtomically([&] { return DoPut(request); });
+}
+
+absl::StatusOr<etcdserverpb::DeleteRangeResponse> ApplyBatch::DeleteRange(
+    const etcdserverpb::DeleteRangeRequest& request) {
+  return RunAtomically([&] { return DoDeleteRange(request); });
+}
+
+absl::StatusOr<etcdserverpb::RangeResponse> ApplyBatch::Range(
+    const etcdserverpb::RangeRequest& request) {
+  return DoRange(request);
+}
+
+absl::StatusOr<etcdserverpb::PutResponse> ApplyBatch::DoPut(
+    const etcdserverpb::PutRequest& request) {
+  auto previous = Get(request.key());
+  if (!previous.ok()) return previous.status();
+  if ((request.ignore_value() || request.ignore_lease()) && !previous->has_value()) {
+    return ErrKeyNotFound();
+  }
+  const std::string& value = request.ignore_value() ? (*previous)->value() : request.value();
+  const int64_t lease = request.ignore_lease() ? (*previous)->lease() : request.lease();
+  etcdserverpb::PutResponse response;
+  if (request.prev_kv() && previous->has_value()) *response.mutable_prev_kv() = **previous;
+  if (auto status = WritePut(request.key(), value, lease, *previous); !status.ok()) {
+    return status;
+  }
+  response.mutable_header()->set_revision(op_begin_revision_ + 1);
+  return response;
+}
+
+absl::StatusOr<etcdserverpb::DeleteRangeResponse> ApplyBatch::DoDeleteRange(
+    const etcdserverpb::DeleteRangeRequest& request) {
+  auto live = LiveKeys(KeyRange{request.key(), request.range_end()});
+  if (!live.ok()) return live.status();
+  etcdserverpb::DeleteRangeResponse response;
+  for (const mvccpb::KeyValue& kv : *live) {
+    if (auto status = WriteDelete(kv); !status.ok()) return status;
+  }
+  response.set_deleted(static_cast<int64_t>(live->size()));
+  if (request.prev_kv()) {
+    for (auto& kv : *live)
+      *response.add_prev_kvs() = std::move(kv);
+  }
+  response.mutable_header()->set_revision(ReadRevision());
+  return response;
+}
+
+absl::StatusOr<etcdserverpb::RangeResponse> ApplyBatch::DoRange(
+    const etcdserverpb::RangeRequest& request) {
+  auto it = NewKvIterator();
+  return ExecuteRange(it.get(), request, ReadRevision(), compact_revision_);
+}
+
+absl::StatusOr<etcdserverpb::CompactionResponse> ApplyBatch::Compact(
+    const etcdserverpb::CompactionRequest& request) {
+  if (request.revision() <= compact_revision_) return ErrCompacted();
+  if (request.revision() > revision_) return ErrFutureRev();
+  compact_revision_ = request.revision();
+  etcdserverpb::CompactionResponse response;
+  response.mutable_header()->set_revision(revision_);
+  return response;
+}
+
+absl::Status ApplyBatch::Commit(AppliedIndex applied) {
+  if (committed_) return absl::FailedPreconditionError("mvcc: batch already committed");
+  committed_ = true;
+  rocksdb::ColumnFamilyHandle* meta = store_->meta_cf_;
+  rocksdb::Status status = batch_->Put(meta, kAppliedKey, EncodeApplied(applied));
+  if (status.ok()) {
+    status = batch_->Put(meta, kCurrentRevisionKey, EncodeFixed64(revision_));
+  }
+  if (status.ok() && compact_revision_ > store_->CompactRevision()) {
+    status = batch_->Put(meta, kCompactRevisionKey, EncodeFixed64(compact_revision_));
+  }
+  if (status.ok()) status = store_->db_->Write(NoWalWrite(), batch_->GetWriteBatch());
+  if (!status.ok()) return ToStatus(status, "apply");
+  store_->Publish(revision_, compact_revision_, applied, events_);
+  return absl::OkStatus();
+}
+
+}  // namespace raftkv::mvcc
