@@ -17,10 +17,8 @@ absl::StatusOr<EntryVector> MemoryStorage::Entries(uint64_t lo, uint64_t hi,
   std::lock_guard lock(mu_);
   uint64_t offset = ents_[0].index();
   if (lo <= offset) return ErrCompacted();
-  if (hi > LastIndexLocked() + 1) {
-    return absl::OutOfRangeError(
-        absl::StrCat("entries' hi(", hi, ") is out of bound lastindex(", LastIndexLocked(), ")"));
-  }
+  // The header promises ErrEntryUnavailable here, so callers can tell it from compaction.
+  if (hi > LastIndexLocked() + 1) return ErrEntryUnavailable();
   EntryVector out;
   uint64_t size = 0;
   for (uint64_t i = lo; i < hi; ++i) {
