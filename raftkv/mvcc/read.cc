@@ -130,7 +130,9 @@ absl::Status ScanLive(rocksdb::Iterator* kv_iterator, const KeyRange& range, int
   std::string prefix;
   std::string user_key;
   Revision ignored;
-  it->Seek(EncodeUserKeyPrefix(range.key));
+  // A full-length seek key (the smallest version key of `range.key`), so prefix bloom
+  // filters apply to single-key iterators.
+  it->Seek(SeekKeyAtRevision(EncodeUserKeyPrefix(range.key), std::numeric_limits<int64_t>::max()));
   while (it->Valid()) {
     const std::string_view found = View(it->key());
     if (!IsVersionKey(found) || !DecodeVersionKey(found, &user_key, &ignored)) {

@@ -13,6 +13,8 @@
 #include "raftkv/mvcc/read.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/utilities/table_properties_collectors.h"
@@ -64,16 +66,42 @@ class SnapshotGuard {
   ~SnapshotGuard() { db_->ReleaseSnapshot(snapshot_); }
   SnapshotGuard(const SnapshotGuard&) = delete;
   SnapshotGuard& operator=(const SnapshotGuard&) = delete;
-  rocksdb::ReadOptions Options() const {
-    rocksdb::ReadOptions options;
-    options.snapshot = snapshot_;
-    return options;
-  }
+  const rocksdb::Snapshot* get() const { return snapshot_; }
 
  private:
   rocksdb::DB* db_;
   const rocksdb::Snapshot* snapshot_;
 };
+
+// The kv family's bloom filters are per user key (the version key minus its revision), so a
+// Seek for one key's versions skips every file that never held the key: puts of new keys and
+// point ranges then touch almost no SST blocks.
+class UserKeyPrefixTransform : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "raftkv.UserKeyPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), key.size() - kRevisionSuffixSize);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return key.size() >= 2 + kRevisionSuffixSize;
+  }
+};
+
+// Iterators that stay within one key's versions (bloom filters apply).
+rocksdb::ReadOptions PointRead(const rocksdb::Snapshot* snapshot = nullptr) {
+  rocksdb::ReadOptions options;
+  options.prefix_same_as_start = true;
+  options.snapshot = snapshot;
+  return options;
+}
+
+// Iterators that walk across keys.
+rocksdb::ReadOptions ScanRead(const rocksdb::Snapshot* snapshot = nullptr) {
+  rocksdb::ReadOptions options;
+  options.total_order_seek = true;
+  options.snapshot = snapshot;
+  return options;
+}
 
 rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
                                            size_t write_buffer_bytes, bool compress) {
@@ -127,8 +155,8 @@ absl::Status Store::OpenDb() {
   const size_t small_buffer = 4 << 20;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, FamilyOptions(block_cache_, small_buffer, false)},
-      {kKvFamily, FamilyOptions(block_cache_, options_.kv_write_buffer_bytes, true)},
-      {kRevFamily, FamilyOptions(block_cache_, small_buffer * 2, false)},
+      {kKvFamily, KvFamilyOptions()},
+      {kRevFamily, FamilyOptions(block_cache_, small_buffer * 2, true)},
       {kLeaseFamily, FamilyOptions(block_cache_, small_buffer, false)},
       {kMetaFamily, FamilyOptions(block_cache_, small_buffer, false)},
   };
@@ -143,6 +171,21 @@ absl::Status Store::OpenDb() {
   lease_cf_ = handles[3];
   meta_cf_ = handles[4];
   return absl::OkStatus();
+}
+
+rocksdb::ColumnFamilyOptions Store::KvFamilyOptions() const {
+  rocksdb::ColumnFamilyOptions options =
+      FamilyOptions(block_cache_, options_.kv_write_buffer_bytes, true);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = block_cache_;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = false;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.prefix_extractor = std::make_shared<UserKeyPrefixTransform>();
+  options.memtable_prefix_bloom_size_ratio = 0.05;
+  return options;
 }
 
 absl::Status Store::LoadMeta() {
@@ -196,7 +239,8 @@ Store::~Store() {
   }
   hub_.reset();
   if (!db_) return;
-  if (auto status = Flush(); !status.ok()) spdlog::error("mvcc: flush on close: {}", status.ToString());
+  if (auto status = Flush(); !status.ok())
+    spdlog::error("mvcc: flush on close: {}", status.ToString());
   for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_, default_cf_}) {
     db_->DestroyColumnFamilyHandle(handle);
   }
@@ -279,7 +323,8 @@ absl::Status Store::CompactAllForTesting() {
 
 absl::StatusOr<etcdserverpb::RangeResponse> Store::Range(
     const etcdserverpb::RangeRequest& request) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), kv_cf_));
+  const rocksdb::ReadOptions read = request.range_end().empty() ? PointRead() : ScanRead();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, kv_cf_));
   return ExecuteRange(it.get(), request, CurrentRevision(), CompactRevision());
 }
 
@@ -293,7 +338,7 @@ absl::StatusOr<HashKVResult> Store::HashKV(int64_t revision) const {
   // Hash what survives compaction logically (whatever the physical compaction has done):
   // versions above the compact revision, plus each key's newest put at or below it.
   uLong crc = crc32(0L, Z_NULL, 0);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(snapshot.Options(), kv_cf_));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ScanRead(snapshot.get()), kv_cf_));
   std::string prefix;
   bool seen_compacted_version = false;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -344,9 +389,8 @@ absl::StatusOr<HistoryChunk> Store::ReadHistory(const KeyRange& range, int64_t f
                                                 bool prev_kv, size_t max_bytes) const {
   SnapshotGuard snapshot(db_.get());
   if (from < CompactRevision()) return ErrCompacted();
-  const rocksdb::ReadOptions read = snapshot.Options();
-  std::unique_ptr<rocksdb::Iterator> revs(db_->NewIterator(read, rev_cf_));
-  std::unique_ptr<rocksdb::Iterator> versions(db_->NewIterator(read, kv_cf_));
+  std::unique_ptr<rocksdb::Iterator> revs(db_->NewIterator(ScanRead(snapshot.get()), rev_cf_));
+  std::unique_ptr<rocksdb::Iterator> versions(db_->NewIterator(PointRead(snapshot.get()), kv_cf_));
 
   HistoryChunk chunk;
   chunk.next_revision = to + 1;
@@ -503,7 +547,7 @@ absl::Status Store::CompactPhysically(int64_t from_revision, int64_t to_revision
 absl::Status Store::CompactKeys(const std::vector<std::string>& keys, int64_t compact_revision) {
   if (keys.empty()) return absl::OkStatus();
   rocksdb::WriteBatch deletes;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), kv_cf_));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(PointRead(), kv_cf_));
   for (const std::string& key : keys) {
     const std::string prefix = EncodeUserKeyPrefix(key);
     bool newest = true;
@@ -538,20 +582,21 @@ int64_t ApplyBatch::ReadRevision() const {
   return op_changes_ > 0 ? op_begin_revision_ + 1 : op_begin_revision_;
 }
 
-std::unique_ptr<rocksdb::Iterator> ApplyBatch::NewKvIterator() const {
+std::unique_ptr<rocksdb::Iterator> ApplyBatch::NewKvIterator(bool single_key) const {
   rocksdb::DB* db = store_->db_.get();
-  return std::unique_ptr<rocksdb::Iterator>(batch_->NewIteratorWithBase(
-      store_->kv_cf_, db->NewIterator(rocksdb::ReadOptions(), store_->kv_cf_)));
+  const rocksdb::ReadOptions read = single_key ? PointRead() : ScanRead();
+  return std::unique_ptr<rocksdb::Iterator>(
+      batch_->NewIteratorWithBase(store_->kv_cf_, db->NewIterator(read, store_->kv_cf_)));
 }
 
 absl::StatusOr<std::optional<mvccpb::KeyValue>> ApplyBatch::Get(std::string_view key) const {
-  auto it = NewKvIterator();
+  auto it = NewKvIterator(/*single_key=*/true);
   return ReadKey(it.get(), key, ReadRevision());
 }
 
 absl::StatusOr<std::vector<mvccpb::KeyValue>> ApplyBatch::LiveKeys(const KeyRange& range) const {
   std::vector<mvccpb::KeyValue> kvs;
-  auto it = NewKvIterator();
+  auto it = NewKvIterator(range.range_end.empty());
   auto status = ScanLive(it.get(), range, ReadRevision(),
                          [&kvs](std::string_view key, Revision mod, std::string_view record) {
                            DecodePutRecord(key, mod, record, false, &kvs.emplace_back());
@@ -682,7 +727,7 @@ absl::StatusOr<etcdserverpb::DeleteRangeResponse> ApplyBatch::DoDeleteRange(
 
 absl::StatusOr<etcdserverpb::RangeResponse> ApplyBatch::DoRange(
     const etcdserverpb::RangeRequest& request) {
-  auto it = NewKvIterator();
+  auto it = NewKvIterator(request.range_end().empty());
   return ExecuteRange(it.get(), request, ReadRevision(), compact_revision_);
 }
 

@@ -22,6 +22,7 @@
 namespace rocksdb {
 class Cache;
 class ColumnFamilyHandle;
+struct ColumnFamilyOptions;
 class DB;
 class Iterator;
 class WriteBatchWithIndex;
@@ -38,7 +39,7 @@ struct AppliedIndex {
 struct StoreOptions {
   std::string dir;  // created if missing; a checkpoint directory opens as-is
   WatchHubOptions watch;
-  size_t block_cache_bytes = 16 << 20;
+  size_t block_cache_bytes = 32 << 20;
   size_t kv_write_buffer_bytes = 32 << 20;
   // After a compaction's deletes, ask RocksDB to compact the touched key span so the space
   // is returned promptly instead of whenever the LSM gets to it.
@@ -136,6 +137,7 @@ class Store : public EventHistory {
   friend class ApplyBatch;
   explicit Store(StoreOptions options);
   absl::Status OpenDb();
+  rocksdb::ColumnFamilyOptions KvFamilyOptions() const;
   absl::Status LoadMeta();
   // Called by ApplyBatch::Commit after its write.
   void Publish(int64_t revision, int64_t compact_revision, AppliedIndex applied,
@@ -224,7 +226,9 @@ class ApplyBatch {
 
   // The revision reads see inside the current op: its start, or one more once it wrote.
   int64_t ReadRevision() const;
-  std::unique_ptr<rocksdb::Iterator> NewKvIterator() const;
+  // Over the batch and the database. `single_key` iterators stay within one key's versions
+  // and use the bloom filters; others walk across keys.
+  std::unique_ptr<rocksdb::Iterator> NewKvIterator(bool single_key) const;
   absl::StatusOr<std::optional<mvccpb::KeyValue>> Get(std::string_view key) const;
   absl::StatusOr<std::vector<mvccpb::KeyValue>> LiveKeys(const KeyRange& range) const;
   absl::Status WritePut(std::string_view key, std::string_view value, int64_t lease,
