@@ -74,6 +74,9 @@ absl::StatusOr<raftpb::Snapshot> MemoryStorage::CreateSnapshot(uint64_t i,
   std::lock_guard lock(mu_);
   if (i <= snapshot_.metadata().index()) return ErrSnapOutOfDate();
   uint64_t offset = ents_[0].index();
+  // Compacting does not move the snapshot, so i may be newer than it yet already discarded;
+  // its term is unknown then (and reading it would index before ents_).
+  if (i < offset) return ErrCompacted();
   if (i > LastIndexLocked()) {
     return absl::OutOfRangeError(
         absl::StrCat("snapshot ", i, " is out of bound lastindex(", LastIndexLocked(), ")"));

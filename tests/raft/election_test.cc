@@ -386,5 +386,28 @@ TEST(LeaderLeaseTest, LeaderTransferCampaignIgnoresTheLease) {
   EXPECT_EQ(net.node(1).raft().lead(), 2u);
 }
 
+TEST(CheckQuorumTest, StaleLeaderLearnsTheNewTermFromAnyReply) {
+  Network net({1, 2, 3}, PreVoteAndCheckQuorum);
+  net.Campaign(1);
+  const uint64_t old_term = net.node(1).term();
+  net.Isolate(1);
+  // 2 and 3 stop hearing from 1 and elect 2.
+  for (uint64_t id : {2, 3}) {
+    net.node(id).mutable_raft().set_randomized_election_timeout(100 * kElectionTick);
+    net.Tick(id, kElectionTick);
+  }
+  net.Campaign(2);
+  ASSERT_EQ(net.node(2).state(), StateType::kLeader);
+  ASSERT_GT(net.node(2).term(), old_term);
+  ASSERT_EQ(net.node(1).state(), StateType::kLeader);
+
+  // Its heartbeats of the old term are answered with the new one, and it steps down.
+  net.Recover();
+  net.Heartbeat(1);
+  EXPECT_EQ(net.node(1).state(), StateType::kFollower);
+  EXPECT_EQ(net.node(1).term(), net.node(2).term());
+  EXPECT_EQ(net.Leader(), 2u);
+}
+
 }  // namespace
 }  // namespace raftkv::raft

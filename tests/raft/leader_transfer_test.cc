@@ -126,5 +126,17 @@ TEST(LeaderTransferToLearnerTest, IsRefused) {
   EXPECT_EQ(net.CountDelivered(raftpb::MSG_TIMEOUT_NOW), 0u);
 }
 
+TEST(LeaderTransferWithPreVoteTest, SkipsThePreVote) {
+  Network net({1, 2, 3}, [](Config& c) {
+    c.pre_vote = true;
+    c.check_quorum = true;
+  });
+  net.Campaign(1);
+  net.ClearDelivered();
+  net.TransferLeader(1, 3);
+  EXPECT_EQ(net.Leader(), 3u);
+  EXPECT_EQ(net.CountDelivered(raftpb::MSG_PRE_VOTE), 0u);
+}
+
 }  // namespace
 }  // namespace raftkv::raft

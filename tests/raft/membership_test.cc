@@ -308,5 +308,42 @@ TEST(ApplyConfChangeTest, InvalidChangeFailsAndChangesNothing) {
   EXPECT_EQ(n.node().GetStatus().config, joint);
 }
 
+TEST(RemoveMemberTest, LeaderReplacedThroughJointConsensusLeadsUntilTheEnd) {
+  Network net({1, 2, 3});
+  net.Add(4, NewStorage({1, 2, 3}));
+  net.Campaign(1);
+  ASSERT_TRUE(
+      net.ProposeConfChange(1, MakeConfChange({ConfChangeOf(raftpb::CONF_CHANGE_ADD_NODE, 4),
+                                               ConfChangeOf(raftpb::CONF_CHANGE_REMOVE_NODE, 1)}))
+          .ok());
+  // 1 led the joint configuration (it is still in the outgoing half) and left it.
+  EXPECT_EQ(net.node(1).conf_change_results().size(), 2u);
+  EXPECT_NE(net.node(1).state(), StateType::kLeader);
+  for (int round = 0; round < 30 && net.Leader() == kNone; ++round) {
+    net.TickAll();
+  }
+  const uint64_t leader = net.Leader();
+  ASSERT_NE(leader, kNone);
+  ASSERT_NE(leader, 1u);
+  EXPECT_EQ(Voters(net.node(leader).conf_state()), (Ids{2, 3, 4}));
+  ASSERT_TRUE(net.Propose(leader, "x").ok());
+  EXPECT_EQ(net.node(4).applied_data(), std::vector<std::string>{"x"});
+}
+
+TEST(RemoveMemberTest, DemotedLeaderStepsDownAndKeepsFollowingAsALearner) {
+  Network net({1, 2, 3});
+  net.Campaign(1);
+  ASSERT_TRUE(net.ProposeConfChange(1, AddLearner(1)).ok());
+  EXPECT_NE(net.node(1).state(), StateType::kLeader);
+  for (int round = 0; round < 30 && net.Leader() == kNone; ++round) {
+    net.TickAll();
+  }
+  const uint64_t leader = net.Leader();
+  ASSERT_TRUE(leader == 2 || leader == 3) << leader;
+  EXPECT_EQ(Learners(net.node(leader).conf_state()), Ids{1});
+  ASSERT_TRUE(net.Propose(leader, "x").ok());
+  EXPECT_EQ(net.node(1).applied_data(), std::vector<std::string>{"x"});
+}
+
 }  // namespace
 }  // namespace raftkv::raft

@@ -155,5 +155,20 @@ TEST(LeaseReadTest, ConfigRefusesLeaseReadsWithoutCheckQuorum) {
   EXPECT_TRUE(c.Validate().ok());
 }
 
+TEST(ReadIndexTest, LostWithLeadership) {
+  Network net({1, 2, 3});
+  net.Campaign(1);
+  net.DropType(raftpb::MSG_HEARTBEAT);
+  net.ReadIndex(1, "ctx");
+  ASSERT_TRUE(net.node(1).read_states().empty());
+  net.Campaign(2);
+  ASSERT_EQ(net.Leader(), 2u);
+  net.Recover();
+  net.Heartbeat(2);
+  // The old leader cannot answer any more; the host has to retry.
+  EXPECT_TRUE(net.node(1).read_states().empty());
+  EXPECT_EQ(net.CountDelivered(raftpb::MSG_READ_INDEX_RESP), 0u);
+}
+
 }  // namespace
 }  // namespace raftkv::raft

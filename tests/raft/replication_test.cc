@@ -338,5 +338,27 @@ TEST_F(Figure8Test, CommittingAnEntryOfTheCurrentTermCommitsThePreviousOnes) {
   EXPECT_EQ(net_.node(2).raft().log().committed(), 3u);
 }
 
+TEST(ReplicationTest, UnreachableFollowerFallsBackToProbing) {
+  Network net({1, 2, 3});
+  net.Campaign(1);
+  ASSERT_EQ(ProgressOf(net, 1, 2).state, ProgressState::kReplicate);
+  net.node(1).node().ReportUnreachable(2);
+  EXPECT_EQ(ProgressOf(net, 1, 2).state, ProgressState::kProbe);
+  EXPECT_EQ(ProgressOf(net, 1, 2).next, ProgressOf(net, 1, 2).match + 1);
+}
+
+TEST(ReplicationTest, RestartedFollowerCatchesUpWithoutReapplying) {
+  Network net({1, 2, 3});
+  net.Campaign(1);
+  ASSERT_TRUE(net.Propose(1, "a").ok());
+  net.Isolate(3);
+  net.node(3).Restart();
+  ASSERT_TRUE(net.Propose(1, "b").ok());
+  net.Recover();
+  net.Heartbeat(1);
+  EXPECT_EQ(net.node(3).applied_data(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(net.node(3).term(), net.node(1).term());
+}
+
 }  // namespace
 }  // namespace raftkv::raft

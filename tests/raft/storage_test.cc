@@ -176,6 +176,19 @@ TEST(MemoryStorageTest, Append) {
   }
 }
 
+TEST(MemoryStorageTest, CreateSnapshotOfACompactedIndexFails) {
+  // Compaction without a snapshot: the stored snapshot stays at 0.
+  MemoryStorage s;
+  ASSERT_TRUE(s.Append(MakeEntries(1, {1, 1, 2, 2, 2})).ok());
+  ASSERT_TRUE(s.Compact(4).ok());
+  EXPECT_TRUE(IsCompacted(s.CreateSnapshot(2, nullptr, "").status()));
+  EXPECT_EQ(s.GetSnapshot()->metadata().index(), 0u);
+  // The compaction point itself still has a known term.
+  auto snap = s.CreateSnapshot(4, nullptr, "");
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_EQ(snap->metadata().term(), 2u);
+}
+
 TEST(MemoryStorageTest, AppendWithGapFails) {
   auto s = StorageWith345();
   EXPECT_FALSE(s->Append(MakeEntries(7, {5})).ok());
