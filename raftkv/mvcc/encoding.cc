@@ -137,6 +137,30 @@ bool DecodePutRecord(std::string_view user_key, Revision revision, std::string_v
   return true;
 }
 
+std::string EncodeLatestRecord(const LatestVersion& latest) {
+  std::string out;
+  out.reserve(40);
+  AppendVarint(static_cast<uint64_t>(latest.revision.main), &out);
+  AppendVarint(static_cast<uint64_t>(latest.revision.sub), &out);
+  AppendVarint(static_cast<uint64_t>(latest.create_revision), &out);
+  AppendVarint(static_cast<uint64_t>(latest.version), &out);
+  AppendVarint(static_cast<uint64_t>(latest.lease), &out);
+  return out;
+}
+
+std::optional<LatestVersion> DecodeLatestRecord(std::string_view record) {
+  uint64_t fields[5];
+  for (uint64_t& field : fields) {
+    if (!ReadVarint(&record, &field)) return std::nullopt;
+  }
+  LatestVersion latest;
+  latest.revision = Revision{static_cast<int64_t>(fields[0]), static_cast<int64_t>(fields[1])};
+  latest.create_revision = static_cast<int64_t>(fields[2]);
+  latest.version = static_cast<int64_t>(fields[3]);
+  latest.lease = static_cast<int64_t>(fields[4]);
+  return latest;
+}
+
 std::string EncodeRevisionKey(Revision revision) {
   std::string out;
   out.reserve(16);

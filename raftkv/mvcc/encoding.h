@@ -61,6 +61,21 @@ bool IsTombstoneRecord(std::string_view record);
 bool DecodePutRecord(std::string_view user_key, Revision revision, std::string_view record,
                      bool keys_only, mvccpb::KeyValue* kv);
 
+// ---- "latest" column family: user key -> where its newest version is and what it says
+// (mod revision, create revision, version, lease), for keys that exist now. A few dozen
+// bytes per key: a Get here answers "what does this key look like now" (every Put needs it
+// for version and create revision) without touching the version data, and stops at the
+// newest file holding the key, where a Seek over "kv" has to merge every file holding any
+// of its versions.
+struct LatestVersion {
+  Revision revision;
+  int64_t create_revision = 0;
+  int64_t version = 0;
+  int64_t lease = 0;
+};
+std::string EncodeLatestRecord(const LatestVersion& latest);
+std::optional<LatestVersion> DecodeLatestRecord(std::string_view record);
+
 // ---- "rev" column family: BE64(main) ++ BE64(sub) -> user key.
 // The history in revision order: what watchers catch up from, and what compaction walks to
 // find the keys it has to visit.

@@ -179,7 +179,13 @@ absl::StatusOr<etcdserverpb::RangeResponse> ExecuteRange(rocksdb::Iterator* kv_i
         return true;
       });
   if (!status.ok()) return status;
+  return FinishRange(request, std::move(kvs), count, current_revision);
+}
 
+etcdserverpb::RangeResponse FinishRange(const RangeRequest& request,
+                                        std::vector<mvccpb::KeyValue> kvs, int64_t count,
+                                        int64_t current_revision) {
+  if (request.count_only()) kvs.clear();
   PruneByRevisions(request, &kvs);
   SortKvs(request, &kvs);
   etcdserverpb::RangeResponse response;

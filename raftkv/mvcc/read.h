@@ -45,6 +45,12 @@ absl::StatusOr<etcdserverpb::RangeResponse> ExecuteRange(rocksdb::Iterator* kv_i
                                                          int64_t current_revision,
                                                          int64_t compact_revision);
 
+// The part of ExecuteRange after the scan: revision filters, sort, limit and `more`, header.
+// `kvs` are the keys found (in key order), `count` how many matched before filtering.
+etcdserverpb::RangeResponse FinishRange(const etcdserverpb::RangeRequest& request,
+                                        std::vector<mvccpb::KeyValue> kvs, int64_t count,
+                                        int64_t current_revision);
+
 }  // namespace raftkv::mvcc
 
 #endif  // RAFTKV_MVCC_READ_H_

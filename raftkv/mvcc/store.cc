@@ -28,6 +28,7 @@ namespace {
 constexpr char kKvFamily[] = "kv";
 constexpr char kRevFamily[] = "rev";
 constexpr char kLeaseFamily[] = "lease";
+constexpr char kLatestFamily[] = "latest";
 constexpr char kMetaFamily[] = "meta";
 
 // Meta keys.
@@ -103,6 +104,22 @@ rocksdb::ReadOptions ScanRead(const rocksdb::Snapshot* snapshot = nullptr) {
   return options;
 }
 
+rocksdb::ColumnFamilyOptions LatestFamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
+                                                 size_t write_buffer_bytes) {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  options.write_buffer_size = write_buffer_bytes;
+  options.compression = rocksdb::kLZ4Compression;
+  options.memtable_whole_key_filtering = true;
+  options.memtable_prefix_bloom_size_ratio = 0.05;
+  return options;
+}
+
 rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
                                            size_t write_buffer_bytes, bool compress) {
   rocksdb::ColumnFamilyOptions options;
@@ -150,7 +167,6 @@ absl::Status Store::OpenDb() {
   db_options.atomic_flush = true;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 2;
-  db_options.db_write_buffer_size = 2 * options_.kv_write_buffer_bytes;
 
   const size_t small_buffer = 4 << 20;
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
@@ -159,6 +175,7 @@ absl::Status Store::OpenDb() {
       {kRevFamily, FamilyOptions(block_cache_, small_buffer * 2, true)},
       {kLeaseFamily, FamilyOptions(block_cache_, small_buffer, false)},
       {kMetaFamily, FamilyOptions(block_cache_, small_buffer, false)},
+      {kLatestFamily, LatestFamilyOptions(block_cache_, small_buffer * 2)},
   };
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
@@ -170,6 +187,7 @@ absl::Status Store::OpenDb() {
   rev_cf_ = handles[2];
   lease_cf_ = handles[3];
   meta_cf_ = handles[4];
+  latest_cf_ = handles[5];
   return absl::OkStatus();
 }
 
@@ -184,6 +202,11 @@ rocksdb::ColumnFamilyOptions Store::KvFamilyOptions() const {
   table.whole_key_filtering = false;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.prefix_extractor = std::make_shared<UserKeyPrefixTransform>();
+  // Values are compressed only in the bottommost level, which holds most of the data: the
+  // upper levels hold the hot recent versions every Put and point read touch, and keeping
+  // them plain saves a decompression per block read there.
+  options.compression = rocksdb::kNoCompression;
+  options.bottommost_compression = rocksdb::kLZ4Compression;
   options.memtable_prefix_bloom_size_ratio = 0.05;
   return options;
 }
@@ -241,7 +264,7 @@ Store::~Store() {
   if (!db_) return;
   if (auto status = Flush(); !status.ok())
     spdlog::error("mvcc: flush on close: {}", status.ToString());
-  for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_, default_cf_}) {
+  for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_, latest_cf_, default_cf_}) {
     db_->DestroyColumnFamilyHandle(handle);
   }
   db_->Close();
@@ -271,8 +294,8 @@ absl::Status Store::Flush() {
   const AppliedIndex before = applied();
   rocksdb::FlushOptions flush;
   flush.wait = true;
-  std::vector<rocksdb::ColumnFamilyHandle*> all = {default_cf_, kv_cf_, rev_cf_, lease_cf_,
-                                                   meta_cf_};
+  std::vector<rocksdb::ColumnFamilyHandle*> all = {default_cf_, kv_cf_,   rev_cf_,
+                                                   lease_cf_,   meta_cf_, latest_cf_};
   if (auto status = db_->Flush(flush, all); !status.ok()) return ToStatus(status, "flush");
   absl::MutexLock lock(&applied_mu_);
   durable_applied_ = before;
@@ -297,7 +320,7 @@ absl::Status Store::CreateCheckpoint(const std::string& dir) {
 
 uint64_t Store::ApproximateDiskBytes() const {
   uint64_t total = 0;
-  for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_}) {
+  for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_, latest_cf_}) {
     uint64_t bytes = 0;
     db_->GetIntProperty(handle, rocksdb::DB::Properties::kTotalSstFilesSize, &bytes);
     total += bytes;
@@ -308,7 +331,7 @@ uint64_t Store::ApproximateDiskBytes() const {
 absl::Status Store::CompactAllForTesting() {
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
-  for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_}) {
+  for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_, latest_cf_}) {
     if (auto status = db_->CompactRange(options, handle, nullptr, nullptr); !status.ok()) {
       return ToStatus(status, "compact range");
     }
@@ -323,9 +346,45 @@ absl::Status Store::CompactAllForTesting() {
 
 absl::StatusOr<etcdserverpb::RangeResponse> Store::Range(
     const etcdserverpb::RangeRequest& request) const {
+  const int64_t current = CurrentRevision();
+  if (request.range_end().empty() && (request.revision() == 0 || request.revision() == current)) {
+    auto fast = PointRangeAtCurrent(request, current);
+    if (!fast.ok()) return fast.status();
+    if (fast->has_value()) return std::move(**fast);
+  }
   const rocksdb::ReadOptions read = request.range_end().empty() ? PointRead() : ScanRead();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, kv_cf_));
   return ExecuteRange(it.get(), request, CurrentRevision(), CompactRevision());
+}
+
+absl::StatusOr<std::optional<etcdserverpb::RangeResponse>> Store::PointRangeAtCurrent(
+    const etcdserverpb::RangeRequest& request, int64_t current_revision) const {
+  std::string record;
+  auto status = db_->Get(rocksdb::ReadOptions(), latest_cf_, request.key(), &record);
+  if (status.IsNotFound()) return std::nullopt;  // maybe deleted after current_revision
+  if (!status.ok()) return ToStatus(status, "read latest");
+  const std::optional<LatestVersion> latest = DecodeLatestRecord(record);
+  if (!latest) return absl::DataLossError("mvcc: malformed latest record");
+  if (latest->revision.main > current_revision) return std::nullopt;
+
+  std::vector<mvccpb::KeyValue> kvs(1);
+  mvccpb::KeyValue& kv = kvs.front();
+  if (request.keys_only() || request.count_only()) {
+    kv.set_key(request.key());
+    kv.set_mod_revision(latest->revision.main);
+    kv.set_create_revision(latest->create_revision);
+    kv.set_version(latest->version);
+    kv.set_lease(latest->lease);
+  } else {
+    // The version it names stays: compaction keeps every key's newest put.
+    status =
+        db_->Get(PointRead(), kv_cf_, EncodeVersionKey(request.key(), latest->revision), &record);
+    if (!status.ok()) return ToStatus(status, "read latest version");
+    if (!DecodePutRecord(request.key(), latest->revision, record, false, &kv)) {
+      return absl::DataLossError("mvcc: malformed version record");
+    }
+  }
+  return FinishRange(request, std::move(kvs), 1, current_revision);
 }
 
 absl::StatusOr<HashKVResult> Store::HashKV(int64_t revision) const {
@@ -589,14 +648,43 @@ std::unique_ptr<rocksdb::Iterator> ApplyBatch::NewKvIterator(bool single_key) co
       batch_->NewIteratorWithBase(store_->kv_cf_, db->NewIterator(read, store_->kv_cf_)));
 }
 
-absl::StatusOr<std::optional<mvccpb::KeyValue>> ApplyBatch::Get(std::string_view key) const {
-  auto it = NewKvIterator(/*single_key=*/true);
-  return ReadKey(it.get(), key, ReadRevision());
+absl::StatusOr<std::optional<mvccpb::KeyValue>> ApplyBatch::GetLatest(std::string_view key,
+                                                                      bool with_value) const {
+  rocksdb::DB* db = store_->db_.get();
+  std::string record;
+  auto status =
+      batch_->GetFromBatchAndDB(db, rocksdb::ReadOptions(), store_->latest_cf_, key, &record);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) return ToStatus(status, "read latest");
+  const std::optional<LatestVersion> latest = DecodeLatestRecord(record);
+  if (!latest) return absl::DataLossError("mvcc: malformed latest record");
+  mvccpb::KeyValue kv;
+  if (with_value) {
+    status = batch_->GetFromBatchAndDB(db, PointRead(), store_->kv_cf_,
+                                       EncodeVersionKey(key, latest->revision), &record);
+    if (!status.ok()) return ToStatus(status, "read latest version");
+    if (!DecodePutRecord(key, latest->revision, record, false, &kv)) {
+      return absl::DataLossError("mvcc: malformed version record");
+    }
+    return kv;
+  }
+  kv.set_key(key.data(), key.size());
+  kv.set_mod_revision(latest->revision.main);
+  kv.set_create_revision(latest->create_revision);
+  kv.set_version(latest->version);
+  kv.set_lease(latest->lease);
+  return kv;
 }
 
 absl::StatusOr<std::vector<mvccpb::KeyValue>> ApplyBatch::LiveKeys(const KeyRange& range) const {
   std::vector<mvccpb::KeyValue> kvs;
-  auto it = NewKvIterator(range.range_end.empty());
+  if (range.range_end.empty()) {
+    auto kv = GetLatest(range.key, /*with_value=*/true);
+    if (!kv.ok()) return kv.status();
+    if (kv->has_value()) kvs.push_back(std::move(**kv));
+    return kvs;
+  }
+  auto it = NewKvIterator(/*single_key=*/false);
   auto status = ScanLive(it.get(), range, ReadRevision(),
                          [&kvs](std::string_view key, Revision mod, std::string_view record) {
                            DecodePutRecord(key, mod, record, false, &kvs.emplace_back());
@@ -607,7 +695,8 @@ absl::StatusOr<std::vector<mvccpb::KeyValue>> ApplyBatch::LiveKeys(const KeyRang
 }
 
 absl::Status ApplyBatch::WritePut(std::string_view key, std::string_view value, int64_t lease,
-                                  const std::optional<mvccpb::KeyValue>& previous) {
+                                  const std::optional<mvccpb::KeyValue>& previous,
+                                  bool previous_has_value) {
   const Revision revision{op_begin_revision_ + 1, op_changes_};
   const int64_t create = previous ? previous->create_revision() : revision.main;
   const int64_t version = previous ? previous->version() + 1 : 1;
@@ -615,6 +704,10 @@ absl::Status ApplyBatch::WritePut(std::string_view key, std::string_view value, 
   rocksdb::Status status = batch_->Put(store_->kv_cf_, EncodeVersionKey(key, revision),
                                        EncodePutRecord(create, version, lease, value));
   if (status.ok()) status = batch_->Put(store_->rev_cf_, EncodeRevisionKey(revision), key);
+  if (status.ok()) {
+    status = batch_->Put(store_->latest_cf_, key,
+                         EncodeLatestRecord({revision, create, version, lease}));
+  }
   if (status.ok() && previous_lease != 0 && previous_lease != lease) {
     status = batch_->Delete(store_->lease_cf_, EncodeLeaseKey(previous_lease, key));
   }
@@ -632,7 +725,9 @@ absl::Status ApplyBatch::WritePut(std::string_view key, std::string_view value, 
   kv->set_mod_revision(revision.main);
   kv->set_version(version);
   kv->set_lease(lease);
-  if (previous) *event.mutable_prev_kv() = *previous;
+  // Without its value the previous version is left out; the hub then sends prev_kv watchers
+  // to history for it.
+  if (previous && previous_has_value) *event.mutable_prev_kv() = *previous;
   ++op_changes_;
   return absl::OkStatus();
 }
@@ -643,6 +738,7 @@ absl::Status ApplyBatch::WriteDelete(const mvccpb::KeyValue& previous) {
   rocksdb::Status status =
       batch_->Put(store_->kv_cf_, EncodeVersionKey(key, revision), EncodeTombstoneRecord());
   if (status.ok()) status = batch_->Put(store_->rev_cf_, EncodeRevisionKey(revision), key);
+  if (status.ok()) status = batch_->Delete(store_->latest_cf_, key);
   if (status.ok() && previous.lease() != 0) {
     status = batch_->Delete(store_->lease_cf_, EncodeLeaseKey(previous.lease(), key));
   }
@@ -692,7 +788,10 @@ absl::StatusOr<etcdserverpb::RangeResponse> ApplyBatch::Range(
 
 absl::StatusOr<etcdserverpb::PutResponse> ApplyBatch::DoPut(
     const etcdserverpb::PutRequest& request) {
-  auto previous = Get(request.key());
+  // The previous value costs a read of the version data: only when someone will use it.
+  const bool need_value =
+      request.prev_kv() || request.ignore_value() || store_->hub_->any_prev_kv_watchers();
+  auto previous = GetLatest(request.key(), need_value);
   if (!previous.ok()) return previous.status();
   if ((request.ignore_value() || request.ignore_lease()) && !previous->has_value()) {
     return ErrKeyNotFound();
@@ -701,7 +800,7 @@ absl::StatusOr<etcdserverpb::PutResponse> ApplyBatch::DoPut(
   const int64_t lease = request.ignore_lease() ? (*previous)->lease() : request.lease();
   etcdserverpb::PutResponse response;
   if (request.prev_kv() && previous->has_value()) *response.mutable_prev_kv() = **previous;
-  if (auto status = WritePut(request.key(), value, lease, *previous); !status.ok()) {
+  if (auto status = WritePut(request.key(), value, lease, *previous, need_value); !status.ok()) {
     return status;
   }
   response.mutable_header()->set_revision(op_begin_revision_ + 1);

@@ -60,6 +60,7 @@ class ApplyBatch;
 //
 // Column families (layouts in encoding.h):
 //   kv    user key + inverted revision -> version record (value stored once, here)
+//   latest user key -> newest version's revision, create revision, version, lease (live keys)
 //   rev   revision -> user key: history in revision order, for watchers and compaction
 //   lease lease id + user key -> "": keys attached to each lease now
 //   meta  applied index/term, current revision, compact revision, finished compaction
@@ -140,6 +141,10 @@ class Store : public EventHistory {
   rocksdb::ColumnFamilyOptions KvFamilyOptions() const;
   absl::Status LoadMeta();
   // Called by ApplyBatch::Commit after its write.
+  // A single-key Range at the current revision through "latest": nullopt when that cannot
+  // answer it (the key is missing, or changed by a batch not yet published).
+  absl::StatusOr<std::optional<etcdserverpb::RangeResponse>> PointRangeAtCurrent(
+      const etcdserverpb::RangeRequest& request, int64_t current_revision) const;
   void Publish(int64_t revision, int64_t compact_revision, AppliedIndex applied,
                const std::vector<mvccpb::Event>& events);
   void CompactorLoop();
@@ -152,6 +157,7 @@ class Store : public EventHistory {
   // Owned; destroyed before db_ in ~Store.
   rocksdb::ColumnFamilyHandle* kv_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* rev_cf_ = nullptr;
+  rocksdb::ColumnFamilyHandle* latest_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* lease_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
@@ -229,10 +235,12 @@ class ApplyBatch {
   // Over the batch and the database. `single_key` iterators stay within one key's versions
   // and use the bloom filters; others walk across keys.
   std::unique_ptr<rocksdb::Iterator> NewKvIterator(bool single_key) const;
-  absl::StatusOr<std::optional<mvccpb::KeyValue>> Get(std::string_view key) const;
+  // The key as of ReadRevision(); its value is read only `with_value`.
+  absl::StatusOr<std::optional<mvccpb::KeyValue>> GetLatest(std::string_view key,
+                                                            bool with_value) const;
   absl::StatusOr<std::vector<mvccpb::KeyValue>> LiveKeys(const KeyRange& range) const;
   absl::Status WritePut(std::string_view key, std::string_view value, int64_t lease,
-                        const std::optional<mvccpb::KeyValue>& previous);
+                        const std::optional<mvccpb::KeyValue>& previous, bool previous_has_value);
   absl::Status WriteDelete(const mvccpb::KeyValue& previous);
 
   absl::StatusOr<etcdserverpb::PutResponse> DoPut(const etcdserverpb::PutRequest& request);

@@ -126,7 +126,7 @@ absl::Status ApplyBatch::CheckTxnBranch(const TxnRequest& request, const std::ve
     } else if (op.has_request_put()) {
       const auto& put = op.request_put();
       if (!put.ignore_value() && !put.ignore_lease()) continue;
-      auto existing = Get(put.key());
+      auto existing = GetLatest(put.key(), /*with_value=*/false);
       if (!existing.ok()) return existing.status();
       if (!existing->has_value()) return ErrKeyNotFound();
     }

@@ -14,6 +14,15 @@ bool KeyRange::Contains(std::string_view user_key) const {
   return user_key < range_end;
 }
 
+namespace {
+
+// A put over an existing key whose previous value the apply loop did not read.
+bool LacksPrevKv(const mvccpb::Event& event) {
+  return event.type() == mvccpb::Event::PUT && event.kv().version() > 1 && !event.has_prev_kv();
+}
+
+}  // namespace
+
 size_t EventBytes(const mvccpb::Event& event) {
   // Fixed part approximates the message and container overhead per event.
   constexpr size_t kOverhead = 96;
@@ -58,6 +67,7 @@ std::shared_ptr<Watcher> WatchHub::Watch(WatchOptions options, std::function<voi
     sync_wanted_ = true;
   }
   WatcherState* raw = state.get();
+  if (raw->options.prev_kv) ++prev_kv_watchers_;
   if (raw->options.range.range_end.empty()) {
     key_watchers_[raw->options.range.key].insert(raw);
   } else {
@@ -76,7 +86,9 @@ void WatchHub::Cancel(int64_t watcher_id) {
 }
 
 void WatchHub::Unregister(WatcherState* state) {
+  if (state->canceled) return;
   state->canceled = true;
+  if (state->options.prev_kv) --prev_kv_watchers_;
   unsynced_.erase(state->id);
   if (state->options.range.range_end.empty()) {
     auto it = key_watchers_.find(state->options.range.key);
@@ -131,15 +143,19 @@ void WatchHub::Notify(const std::vector<mvccpb::Event>& events, int64_t current_
       while (i < list.size()) {
         const int64_t revision = list[i]->kv().mod_revision();
         size_t end = i, bytes = 0;
+        bool lacks_prev_kv = false;
         while (end < list.size() && list[end]->kv().mod_revision() == revision) {
           bytes += EventBytes(*list[end]);
+          lacks_prev_kv |= LacksPrevKv(*list[end]);
           ++end;
         }
         if (revision < state->next_revision) {  // already delivered from history
           i = end;
           continue;
         }
-        if (!HasRoom(*state, bytes)) {
+        // A watcher registered while this batch was applied may want a previous value the
+        // batch did not read: history supplies it.
+        if (!HasRoom(*state, bytes) || (state->options.prev_kv && lacks_prev_kv)) {
           MarkUnsynced(state, revision);
           sync_wanted_ = true;
           break;
@@ -167,6 +183,7 @@ WatchBatch WatchHub::TakeFrom(int64_t id) {
   state->buffer.clear();
   state->buffer_bytes = 0;
   batch.compact_revision = state->compact_revision;
+  if (state->synced && !state->canceled) batch.synced_revision = last_notified_revision_;
   if (!state->synced) sync_wanted_ = true;   // room again: let the sync thread continue
   if (state->canceled) watchers_.erase(it);  // compacted: this was its last batch
   return batch;

@@ -1,6 +1,7 @@
 #ifndef RAFTKV_MVCC_WATCH_HUB_H_
 #define RAFTKV_MVCC_WATCH_HUB_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -59,6 +60,9 @@ struct WatchBatch {
   // Non-zero when the watcher's start revision (or the point it had caught up to) was
   // compacted: the watcher is then canceled, like etcd's WatchResponse.compact_revision.
   int64_t compact_revision = 0;
+  // Non-zero when the watcher is synced: every matching event with a revision up to this one
+  // has been handed out (this batch included). What a progress notification may report.
+  int64_t synced_revision = 0;
 };
 
 class WatchHub;
@@ -113,6 +117,9 @@ class WatchHub {
   // existed, and dropped for watchers that did not ask for it. Never blocks on consumers.
   void Notify(const std::vector<mvccpb::Event>& events, int64_t current_revision);
 
+  // Whether any watcher wants prev_kv: the apply loop reads previous values only then.
+  bool any_prev_kv_watchers() const { return prev_kv_watchers_.load() > 0; }
+
   // For tests and metrics.
   size_t unsynced_count() const;
   size_t buffered_bytes() const;
@@ -156,6 +163,7 @@ class WatchHub {
   absl::flat_hash_set<int64_t> unsynced_ ABSL_GUARDED_BY(mu_);
   bool sync_wanted_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<int> prev_kv_watchers_{0};
   std::thread sync_thread_;
 };
 

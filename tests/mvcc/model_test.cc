@@ -175,6 +175,9 @@ class ModelTest : public StoreTest {
       request.set_sort_target(RangeRequest::MOD);
       request.set_sort_order(RangeRequest::DESCEND);
     }
+    const int flags = Uniform(8);
+    request.set_keys_only(flags == 0);
+    request.set_count_only(flags == 1);
     auto response = store_->Range(request);
     ASSERT_TRUE(response.ok()) << response.status();
     const int64_t at = request.revision() == 0 ? model_.revision() : request.revision();
@@ -184,6 +187,11 @@ class ModelTest : public StoreTest {
       std::stable_sort(expected.begin(), expected.end(), [](const auto& x, const auto& y) {
         return x.mod_revision() > y.mod_revision();
       });
+    }
+    if (request.count_only()) expected.clear();
+    if (request.keys_only()) {
+      for (auto& kv : expected)
+        kv.clear_value();
     }
     const bool more =
         request.limit() > 0 && static_cast<int64_t>(expected.size()) > request.limit();

@@ -116,6 +116,18 @@ TEST_F(WatchTest, StartBelowTheCompactRevisionReportsIt) {
   EXPECT_EQ(history.events[0].kv().mod_revision(), 5);
 }
 
+TEST_F(WatchTest, PrevKvWatcherJoiningMidBatchGetsPreviousValuesFromHistory) {
+  Put("a", "old");
+  ApplyBatch batch = store_->BeginApply();
+  ASSERT_TRUE(batch.Put(PutReq("a", "new")).ok());  // no prev_kv watcher yet: value not read
+  auto watcher = store_->Watch(On("a", "", 0, true), nullptr);
+  ASSERT_TRUE(batch.Commit({++index_, 1}).ok());
+  Collected got = Drain(*watcher, 1);
+  ASSERT_EQ(got.events.size(), 1u);
+  EXPECT_EQ(got.events[0].kv().value(), "new");
+  EXPECT_EQ(got.events[0].prev_kv().value(), "old");
+}
+
 TEST_F(WatchTest, CanceledWatcherGetsNothing) {
   auto watcher = store_->Watch(On("a"), nullptr);
   store_->CancelWatch(watcher->id());
