@@ -409,5 +409,25 @@ TEST(CheckQuorumTest, StaleLeaderLearnsTheNewTermFromAnyReply) {
   EXPECT_EQ(net.Leader(), 2u);
 }
 
+TEST(CheckQuorumTest, IsolatedCandidateWithAHigherTermIsFreedOnRejoining) {
+  Network net({1, 2, 3}, CheckQuorum);
+  net.Campaign(1);
+  net.Isolate(3);
+  net.Tick(3, 10 * kElectionTick);
+  const uint64_t stuck_term = net.node(3).term();
+  ASSERT_GT(stuck_term, net.node(1).term());
+
+  // The leader's heartbeat is answered with the higher term, so it steps down and a new
+  // election at a term the rejoined member can accept follows.
+  net.Recover();
+  net.Heartbeat(1);
+  EXPECT_EQ(net.node(1).state(), StateType::kFollower);
+  EXPECT_EQ(net.node(1).term(), stuck_term);
+  ASSERT_GT(TickUntilLeader(net, 4 * kElectionTick), 0);
+  const uint64_t leader = net.Leader();
+  EXPECT_GT(net.node(leader).term(), stuck_term);
+  EXPECT_EQ(net.node(3).raft().lead(), leader);
+}
+
 }  // namespace
 }  // namespace raftkv::raft

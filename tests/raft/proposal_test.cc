@@ -105,5 +105,12 @@ TEST(ProposalTest, AnOversizedProposalPassesWhenNothingIsUncommitted) {
   EXPECT_TRUE(IsProposalDropped(net.Propose(1, "y")));
 }
 
+TEST(ProposalTest, LearnerForwardsToTheLeader) {
+  Network net({1, 2}, {3}, {});
+  net.Campaign(1);
+  ASSERT_TRUE(net.Propose(3, "from-learner").ok());
+  EXPECT_EQ(net.node(1).applied_data(), std::vector<std::string>{"from-learner"});
+}
+
 }  // namespace
 }  // namespace raftkv::raft

@@ -237,5 +237,30 @@ TEST(FollowerSnapshotTest, MemberWithAPendingSnapshotDoesNotCampaign) {
   EXPECT_EQ(n->state(), StateType::kFollower);
 }
 
+TEST(FollowerSnapshotTest, SnapshotAndFollowingEntriesInOneReady) {
+  auto n = Follower(1);
+  ASSERT_TRUE(n->node().Step(SnapMsg(10, 2, MakeConfState({1, 2}))).ok());
+  raftpb::Message app = MakeMsg(raftpb::MSG_APP, 2, 1, 2);
+  app.set_index(10);
+  app.set_log_term(2);
+  app.set_commit(12);
+  for (const auto& e : MakeEntries(11, {2, 2})) {
+    *app.add_entries() = e;
+  }
+  ASSERT_TRUE(n->node().Step(app).ok());
+  Ready rd = n->node().GetReady();
+  ASSERT_TRUE(rd.snapshot.has_value());
+  EXPECT_EQ(rd.entries.size(), 2u);
+  ASSERT_EQ(rd.committed_entries.size(), 2u);
+  EXPECT_EQ(rd.committed_entries[0].index(), 11u);
+  ASSERT_TRUE(n->storage().ApplySnapshot(*rd.snapshot).ok());
+  ASSERT_TRUE(n->storage().Append(rd.entries).ok());
+  n->node().Advance();
+  EXPECT_EQ(n->raft().log().applied(), 12u);
+  EXPECT_FALSE(n->raft().log().HasPendingSnapshot());
+  EXPECT_TRUE(n->raft().log().UnstableEntries().empty());
+  EXPECT_EQ(n->storage().LastIndex(), 12u);
+}
+
 }  // namespace
 }  // namespace raftkv::raft
