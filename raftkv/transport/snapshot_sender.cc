@@ -36,10 +36,21 @@ absl::StatusOr<std::vector<PayloadFile>> ListPayloadFiles(const std::filesystem:
   return files;
 }
 
+size_t EffectiveChunkBytes(size_t configured_chunk_bytes, uint64_t bytes_per_second) {
+  constexpr size_t kMinChunkBytes = 4096;
+  size_t chunk = std::max(configured_chunk_bytes, kMinChunkBytes);
+  if (bytes_per_second > 0) {
+    chunk = std::min<uint64_t>(chunk, std::max<uint64_t>(kMinChunkBytes, bytes_per_second / 4));
+  }
+  return chunk;
+}
+
 SnapshotSender::SnapshotSender(TransportContext& context, asio::io_context& io, uint64_t peer_id,
                                PeerAddress address)
     : context_(context),
       peer_id_(peer_id),
+      chunk_bytes_(EffectiveChunkBytes(context.options.snapshot_chunk_bytes,
+                                       context.options.snapshot_bytes_per_second)),
       strand_(asio::make_strand(io)),
       address_(std::move(address)),
       resolver_(strand_),
@@ -112,7 +123,7 @@ void SnapshotSender::OnResolved(uint64_t generation, const asio::error_code& ec,
 void SnapshotSender::OnConnected(uint64_t generation, const asio::error_code& ec) {
   if (generation != generation_) return;
   if (ec) return Finish(absl::UnavailableError("connect: " + ec.message()));
-  bucket_.emplace(context_.options.snapshot_bytes_per_second, context_.options.snapshot_chunk_bytes,
+  bucket_.emplace(context_.options.snapshot_bytes_per_second, chunk_bytes_,
                   std::chrono::steady_clock::now());
   ReadNext();
   write_buffer_.clear();
@@ -150,8 +161,8 @@ void SnapshotSender::SendNextChunk() {
     AppendFrame(FrameKind::kSnapshotFileEnd, EncodeSnapshotFileEnd(file_crc_), &write_buffer_);
     return Write(&SnapshotSender::SendNextFile);
   }
-  const size_t chunk = static_cast<size_t>(
-      std::min<uint64_t>(context_.options.snapshot_chunk_bytes, file_size_ - file_sent_));
+  const size_t chunk =
+      static_cast<size_t>(std::min<uint64_t>(chunk_bytes_, file_size_ - file_sent_));
   AppendFrameHeader(FrameKind::kSnapshotFileChunk, chunk, &write_buffer_);
   write_buffer_.resize(kFrameHeaderBytes + chunk);
   char* data = write_buffer_.data() + kFrameHeaderBytes;

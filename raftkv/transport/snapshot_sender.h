@@ -32,6 +32,11 @@ struct PayloadFile {
 // The regular files under dir, recursively, sorted by name; an empty dir means no files.
 absl::StatusOr<std::vector<PayloadFile>> ListPayloadFiles(const std::filesystem::path& dir);
 
+// The chunk size to send with: the configured one, made smaller under a low throughput cap so
+// that no chunk takes more than a quarter second, keeping the stream steady (and well within
+// the receiver's inactivity deadline).
+size_t EffectiveChunkBytes(size_t configured_chunk_bytes, uint64_t bytes_per_second);
+
 // Sends snapshots to one peer, one at a time, each on its own connection: handshake, each file
 // as begin / chunks / crc, the raft message, then waits for the receiver's acknowledgement.
 // Chunks are paced by a token bucket so the stream stays under its throughput cap; the next
@@ -77,6 +82,7 @@ class SnapshotSender : public std::enable_shared_from_this<SnapshotSender> {
 
   TransportContext& context_;
   const uint64_t peer_id_;
+  const size_t chunk_bytes_;
   Strand strand_;
   // Everything below is owned by the strand.
   PeerAddress address_;

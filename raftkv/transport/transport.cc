@@ -47,7 +47,8 @@ class PeerTransport::Impl {
   void AcceptNext();
   void OnAccepted(const asio::error_code& ec, asio::ip::tcp::socket socket);
   bool IsKnownPeer(uint64_t id) const;
-  void LogDrop(const raftpb::Message& message, std::string_view why);
+  void LogDrop(uint64_t to, raftpb::MessageType type, LogThrottle::Event event,
+               std::string_view why);
 
   // Declared first so that it outlives every connection, including those the io_context
   // destroys with its pending handlers.
@@ -229,6 +230,7 @@ absl::Status PeerTransport::Impl::UpdatePeer(uint64_t id, std::string_view url) 
 void PeerTransport::Impl::Send(std::vector<raftpb::Message> messages) {
   using Result = OutboundMessageStream::EnqueueResult;
   absl::InlinedVector<uint64_t, 4> unreachable;
+  absl::InlinedVector<uint64_t, 1> failed_snapshots;
   {
     std::shared_lock lock(peers_mu_);
     for (raftpb::Message& message : messages) {
@@ -236,7 +238,11 @@ void PeerTransport::Impl::Send(std::vector<raftpb::Message> messages) {
       auto it = peers_.find(message.to());
       if (it == peers_.end()) {
         Count(context_.metrics.messages_dropped);
-        if (!context_.stopping()) LogDrop(message, "unknown peer");
+        if (!context_.stopping()) {
+          LogDrop(message.to(), message.type(), LogThrottle::Event::kUnknownPeer, "unknown peer");
+        }
+        // Raft waits for the outcome of every snapshot it sends.
+        if (message.type() == raftpb::MSG_SNAP) failed_snapshots.push_back(message.to());
         continue;
       }
       if (message.type() == raftpb::MSG_SNAP) {
@@ -248,12 +254,10 @@ void PeerTransport::Impl::Send(std::vector<raftpb::Message> messages) {
       const Result result = it->second.messages->Enqueue(std::move(message));
       if (result == Result::kQueued) continue;
       Count(context_.metrics.messages_dropped);
-      raftpb::Message summary;
-      summary.set_to(to);
-      summary.set_type(type);
-      LogDrop(summary, result == Result::kQueueFull  ? "send queue full"
-                       : result == Result::kTooLarge ? "larger than max_frame_bytes"
-                                                     : "peer stopped");
+      LogDrop(to, type, LogThrottle::Event::kDropped,
+              result == Result::kQueueFull  ? "send queue full"
+              : result == Result::kTooLarge ? "larger than max_frame_bytes"
+                                            : "peer stopped");
       if (std::find(unreachable.begin(), unreachable.end(), to) == unreachable.end()) {
         unreachable.push_back(to);
       }
@@ -262,14 +266,18 @@ void PeerTransport::Impl::Send(std::vector<raftpb::Message> messages) {
   if (context_.stopping()) return;
   for (const uint64_t peer_id : unreachable)
     context_.handler->OnUnreachable(peer_id);
+  for (const uint64_t peer_id : failed_snapshots) {
+    Count(context_.metrics.snapshots_send_failed);
+    context_.handler->OnSnapshotStatus(peer_id, /*failed=*/true);
+  }
 }
 
-void PeerTransport::Impl::LogDrop(const raftpb::Message& message, std::string_view why) {
-  const auto event =
-      why == "unknown peer" ? LogThrottle::Event::kUnknownPeer : LogThrottle::Event::kDropped;
-  if (!context_.throttle.Allow(message.to(), event)) return;
+void PeerTransport::Impl::LogDrop(uint64_t to, raftpb::MessageType type, LogThrottle::Event event,
+                                  std::string_view why) {
+  // Later drops to the same peer within the interval are only counted.
+  if (!context_.throttle.Allow(to, event)) return;
   context_.logger->warn("{:x} dropped {} to peer {:x}: {}", context_.id(),
-                        raftpb::MessageType_Name(message.type()), message.to(), why);
+                        raftpb::MessageType_Name(type), to, why);
 }
 
 void PeerTransport::Impl::SendSnapshot(raftpb::Message message, std::filesystem::path payload_dir) {

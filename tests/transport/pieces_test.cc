@@ -6,6 +6,7 @@
 #include "raftkv/transport/backoff.h"
 #include "raftkv/transport/crc32c.h"
 #include "raftkv/transport/peer_address.h"
+#include "raftkv/transport/snapshot_sender.h"
 #include "raftkv/transport/token_bucket.h"
 
 namespace raftkv::transport {
@@ -74,6 +75,14 @@ TEST(TokenBucketTest, IdleTimeBanksAtMostOneBurst) {
   now += std::chrono::seconds(60);
   EXPECT_EQ(bucket.Reserve(100'000, now).count(), 0);  // the banked burst
   EXPECT_EQ(bucket.Reserve(100'000, now), std::chrono::milliseconds(100));
+}
+
+TEST(SnapshotChunkTest, ChunksShrinkUnderALowCap) {
+  EXPECT_EQ(EffectiveChunkBytes(1 << 20, 0), 1u << 20);
+  EXPECT_EQ(EffectiveChunkBytes(1 << 20, 64 << 20), 1u << 20);
+  EXPECT_EQ(EffectiveChunkBytes(1 << 20, 1 << 20), 256u << 10);  // a quarter second each
+  EXPECT_EQ(EffectiveChunkBytes(1 << 20, 1000), 4096u);          // but not absurdly small
+  EXPECT_EQ(EffectiveChunkBytes(0, 0), 4096u);
 }
 
 TEST(PeerAddressTest, ParsesTheAcceptedForms) {

@@ -692,15 +692,16 @@ TEST_F(TransportTest, SnapshotFailuresAreReported) {
   a.transport->SendSnapshot(SnapshotMessage(1, 2, 1), {});
   // The payload is missing.
   a.transport->SendSnapshot(SnapshotMessage(1, 2, 2), root_ / "no-such-dir");
-  // The peer is unknown.
+  // The peer is unknown, whether the snapshot is given to SendSnapshot or Send.
   a.transport->SendSnapshot(SnapshotMessage(1, 3, 3), {});
-  ASSERT_TRUE(a.recorder.WaitFor([&] { return a.recorder.snapshot_statuses_.size() == 3; }));
+  a.transport->Send({SnapshotMessage(1, 3, 4)});
+  ASSERT_TRUE(a.recorder.WaitFor([&] { return a.recorder.snapshot_statuses_.size() == 4; }));
   a.recorder.Locked([&] {
     for (const auto& [peer, failed] : a.recorder.snapshot_statuses_)
       EXPECT_TRUE(failed);
     return 0;
   });
-  EXPECT_EQ(a.transport->metrics().snapshots_send_failed, 3u);
+  EXPECT_EQ(a.transport->metrics().snapshots_send_failed, 4u);
 }
 
 TEST_F(TransportTest, SnapMessageGivenToSendTravelsOnTheSnapshotStream) {
