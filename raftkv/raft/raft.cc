@@ -271,6 +271,13 @@ bool Raft::AppendEntries(EntryVector es) {
     return false;
   }
   log_.Append(std::move(es));
+#if RAFTKV_RAFT_MUTATION == 3
+  // Mutation 3 (simulation tests only): the leader counts its unpersisted log toward commit.
+  if (auto self = prs_.progress.find(id_);
+      state_ == StateType::kLeader && self != prs_.progress.end()) {
+    self->second.MaybeUpdate(log_.LastIndex());
+  }
+#endif
   return true;
 }
 
@@ -512,9 +519,14 @@ absl::Status Raft::Step(raftpb::Message m) {
 }
 
 void Raft::StepVote(const raftpb::Message& m) {
+#if RAFTKV_RAFT_MUTATION == 2
+  // Mutation 2 (simulation tests only): a vote already cast this term does not stop another.
+  bool can_vote = lead_ == kNone || (m.type() == raftpb::MSG_PRE_VOTE && m.term() > term_);
+#else
   bool can_vote = vote_ == m.from() ||                   // a repeat of our vote
                   (vote_ == kNone && lead_ == kNone) ||  // no vote and no leader this term
                   (m.type() == raftpb::MSG_PRE_VOTE && m.term() > term_);
+#endif
   if (can_vote && log_.IsUpToDate(m.index(), m.log_term())) {
     logger_->info(
         "{:x} [logterm: {}, index: {}, vote: {:x}] cast {} for {:x} [logterm: {}, "

@@ -30,7 +30,12 @@ std::string RaftLog::DebugString() const {
 
 std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term, uint64_t committed,
                                              EntryVector ents) {
+#if RAFTKV_RAFT_MUTATION == 4
+  // Mutation 4 (simulation tests only): the previous entry's term goes unchecked.
+  if (index > LastIndex()) return std::nullopt;
+#else
   if (!MatchTerm(index, log_term)) return std::nullopt;
+#endif
   uint64_t last_new = index + ents.size();
   uint64_t ci = FindConflict(ents);
   if (ci != 0) {
@@ -150,8 +155,14 @@ void RaftLog::CommitTo(uint64_t to_commit) {
 }
 
 bool RaftLog::MaybeCommit(uint64_t max_index, uint64_t term) {
+#if RAFTKV_RAFT_MUTATION == 1
+  // Mutation 1 (simulation tests only): entries of older terms commit by counting too.
+  static_cast<void>(term);
+  if (max_index > committed_) {
+#else
   // Only entries of the current term commit by counting replicas (Raft paper, 5.4.2).
   if (max_index > committed_ && ZeroTermOnError(max_index) == term) {
+#endif
     CommitTo(max_index);
     return true;
   }
