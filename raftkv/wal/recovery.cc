@@ -30,18 +30,23 @@ class LogReplayer {
   void ApplyHardState(raftpb::HardState hard_state) { state_.hard_state = std::move(hard_state); }
 
   // Entries at or below the snapshot are covered by it and skipped; an entry at or below the
-  // last index replaces the suffix from there on; one after last_index() + 1 is a gap.
+  // last index replaces the suffix from there on. One after last_index() + 1 is a gap: the log
+  // restarts at it and FailedPrecondition says what is missing; the caller decides whether a
+  // later snapshot marker makes that harmless.
   absl::Status ApplyEntry(raftpb::Entry entry) {
     uint64_t index = entry.index();
     if (index <= base_index_) return absl::OkStatus();
+    absl::Status gap;
     if (index > last_index() + 1) {
-      return absl::FailedPreconditionError(absl::StrCat("entry ", index,
-                                                        " does not follow the last entry ",
-                                                        last_index(), ": entries are missing"));
+      gap = absl::FailedPreconditionError(absl::StrCat("entry ", index,
+                                                       " does not follow the last entry ",
+                                                       last_index(), ": entries are missing"));
+      entries_.clear();
+      base_index_ = index - 1;
     }
     entries_.resize(index - base_index_ - 1);
     entries_.push_back(std::move(entry));
-    return absl::OkStatus();
+    return gap;
   }
 
   // Same rule as LogShape::ApplySnapshotMarker, on the entries themselves.
@@ -91,6 +96,7 @@ class Recoverer {
     for (size_t i = 0; i < paths_.size(); ++i) {
       if (absl::Status s = ScanSegment(i); !s.ok()) return s;
     }
+    if (!missing_entries_.ok()) return missing_entries_;
     uint64_t snapshot_index = replayer_state_snapshot_index_;
     if (result_.initial_base_index > snapshot_index) {
       return absl::DataLossError(absl::StrCat(
@@ -170,6 +176,17 @@ class Recoverer {
   void ApplyMarker(const raftpb::SnapshotMetadata& marker) {
     replayer_.ApplySnapshotMarker(marker);
     replayer_state_snapshot_index_ = std::max(replayer_state_snapshot_index_, marker.index());
+    if (marker.index() >= missing_up_to_) missing_entries_ = absl::OkStatus();
+  }
+
+  // A gap between entries is harmless when a later snapshot marker covers it. That happens
+  // legitimately: the write that opened a segment was torn away, so the segment's entries
+  // start later than its header says, and the previous segment, which held the entries in
+  // between, was released behind a snapshot.
+  void NoteMissingEntries(const std::string& path, uint64_t offset, const absl::Status& gap,
+                          uint64_t missing_up_to) {
+    if (missing_entries_.ok()) missing_entries_ = DataLossAt(path, offset, gap.message());
+    missing_up_to_ = std::max(missing_up_to_, missing_up_to);
   }
 
   // Applies records from offset until the data ends or a record is damaged.
@@ -183,7 +200,10 @@ class Recoverer {
         *stop = ScanStop{offset, outcome == DecodeOutcome::kBad, std::move(why)};
         return absl::OkStatus();
       }
-      if (absl::Status s = ApplyRecord(record, &result_.segments[i]); !s.ok()) {
+      absl::Status s = ApplyRecord(record, &result_.segments[i]);
+      if (absl::IsFailedPrecondition(s)) {
+        NoteMissingEntries(path, offset, s, replayer_.last_index() - 1);
+      } else if (!s.ok()) {
         return DataLossAt(path, offset, s.message());
       }
       offset += record.framed_size;
@@ -276,6 +296,10 @@ class Recoverer {
   spdlog::logger& logger_;
   LogReplayer replayer_;
   uint64_t replayer_state_snapshot_index_ = 0;
+  // The first gap between entries not yet covered by a snapshot marker, and the highest index
+  // any gap lost.
+  absl::Status missing_entries_;
+  uint64_t missing_up_to_ = 0;
   uint64_t previous_end_ = 0;
   RecoveryResult result_;
 };

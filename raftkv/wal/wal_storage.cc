@@ -105,6 +105,15 @@ absl::Status WalStorage::ApplySnapshot(const raftpb::Snapshot& snapshot) {
 
 absl::Status WalStorage::Append(const raftpb::HardState* hard_state,
                                 const raft::EntryVector& entries) {
+  // Like MemoryStorage::Append, entries a snapshot already covers are ignored.
+  uint64_t covered = wal_->snapshot_index();
+  if (!entries.empty() && entries.front().index() <= covered) {
+    raft::EntryVector uncovered;
+    for (const raftpb::Entry& e : entries) {
+      if (e.index() > covered) uncovered.push_back(e);
+    }
+    return Append(hard_state, uncovered);
+  }
   if (absl::Status s = wal_->Save(hard_state, entries); !s.ok()) return s;
   if (hard_state != nullptr) cache_.SetHardState(*hard_state);
   return cache_.Append(entries);

@@ -46,6 +46,7 @@ class WalStorage : public raft::Storage {
   absl::StatusOr<raftpb::Snapshot> GetSnapshot() const override;
 
   // True when nothing was ever saved: a new member, to bootstrap or to join a cluster.
+  // Reads the Wal, so only from the writing thread.
   bool IsEmpty() const;
 
   // Makes a brand-new member's initial membership durable as a snapshot at index 1, term 1
@@ -63,7 +64,8 @@ class WalStorage : public raft::Storage {
   absl::Status ApplySnapshot(const raftpb::Snapshot& snapshot);
 
   // Appends entries and the hard state (when given) in one WAL write with at most one
-  // fdatasync (see Wal::Save), then caches them.
+  // fdatasync (see Wal::Save), then caches them. Entries the snapshot already covers are
+  // ignored, as MemoryStorage::Append does.
   absl::Status Append(const raftpb::HardState* hard_state, const raft::EntryVector& entries);
 
   // Compaction, once the state machine has durably applied index: records a snapshot at index

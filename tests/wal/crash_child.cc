@@ -100,6 +100,7 @@ int Run(const std::string& dir, uint64_t seed) {
   absl::StatusOr<Wal::Opened> opened = Wal::Open(dir, options);
   if (!opened.ok()) Die(opened.status());
   Model model(opened->state);
+  Report(CrashReport::kOpened, opened->wal->last_index());
   std::mt19937_64 rng(seed);
   while (true) {
     if (rng() % 30 == 0 && model.last() > model.base() + 50) {

@@ -14,6 +14,7 @@ struct CrashReport {
     kSaveStarted = 1,     // a = first index written (last index + 1 when none)
     kSaveReturned = 2,    // a = last index after the Save, b = its term
     kMarkerReturned = 3,  // a = index of a snapshot marker SaveSnapshotMarker returned for
+    kOpened = 4,          // the WAL is open (recovery done); a = its last index
   };
   uint64_t kind = 0;
   uint64_t a = 0;

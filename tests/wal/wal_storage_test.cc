@@ -130,6 +130,22 @@ TEST(WalStorageTest, ApplySnapshotReplacesTheLog) {
   EXPECT_EQ(*storage->Term(500), 5u);
 }
 
+TEST(WalStorageTest, AppendIgnoresEntriesTheSnapshotCovers) {
+  ScopedTempDir dir;
+  {
+    auto storage = OpenOrDie(dir.path());
+    ASSERT_TRUE(storage->Bootstrap(Voters({1})).ok());
+    ASSERT_TRUE(storage->Append(nullptr, MakeEntries(2, 20, 2)).ok());
+    ASSERT_TRUE(storage->Compact(15, Voters({1}), "").ok());
+    ASSERT_TRUE(storage->Append(nullptr, MakeEntries(10, 15, 2)).ok());
+    EXPECT_EQ(storage->FirstIndex(), 16u);
+    EXPECT_EQ(storage->LastIndex(), 24u);
+  }
+  auto storage = OpenOrDie(dir.path());
+  EXPECT_EQ(storage->FirstIndex(), 16u);
+  EXPECT_EQ(storage->LastIndex(), 24u);
+}
+
 TEST(WalStorageTest, MissingSnapshotFileForTheMarkerIsRefused) {
   ScopedTempDir dir;
   {

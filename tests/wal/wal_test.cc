@@ -291,6 +291,39 @@ TEST(WalTest, ReleasesSegmentsCoveredByASnapshot) {
   EXPECT_EQ(Indexes(reopened.state.entries), Range(201, 300));
 }
 
+// Found by the crash test: the write that opened a segment is torn away, so the segment's
+// entries start later than its header says; once the previous segment, which held the entries
+// in between, is released behind a snapshot, the log must still open.
+TEST(WalTest, SegmentWhoseOpeningWriteWasTornAndWhosePredecessorWasReleased) {
+  ScopedTempDir dir;
+  {
+    Wal::Opened opened = OpenOrDie(dir.path());
+    for (uint64_t i = 1; i <= 40; i += 10) {
+      ASSERT_TRUE(opened.wal->Save(nullptr, MakeEntries(i, 10, 1, 300)).ok());
+    }
+    // A rewrite from 38 that does not fit: it opens segment 1, whose header says 38.
+    ASSERT_TRUE(opened.wal->Save(nullptr, MakeEntries(38, 15, 2, 300)).ok());
+    ASSERT_EQ(opened.wal->segment_count(), 2u);
+  }
+  // Tear that write away entirely.
+  std::string second = SegmentPaths(dir.path())[1];
+  testing::SegmentLayout layout = testing::ReadLayout(second);
+  testing::OverwriteBytes(second, layout.record_offsets[1],
+                          std::string(layout.end - layout.record_offsets[1], '\0'));
+  {
+    Wal::Opened opened = OpenOrDie(dir.path());
+    ASSERT_EQ(opened.wal->last_index(), 40u);
+    ASSERT_TRUE(opened.wal->Save(nullptr, MakeEntries(41, 5, 1, 300)).ok());
+    ASSERT_TRUE(opened.wal->SaveSnapshotMarker(Marker(45, 1)).ok());
+    ASSERT_TRUE(opened.wal->ReleaseUpTo(45).ok());
+    ASSERT_EQ(opened.wal->segment_count(), 1u);
+    ASSERT_TRUE(opened.wal->Save(nullptr, MakeEntries(46, 2, 1, 300)).ok());
+  }
+  Wal::Opened reopened = OpenOrDie(dir.path());
+  EXPECT_EQ(reopened.state.snapshot->index(), 45u);
+  EXPECT_EQ(Indexes(reopened.state.entries), Range(46, 47));
+}
+
 TEST(WalTest, ReleaseKeepsTheSegmentBeingWritten) {
   ScopedTempDir dir;
   Wal::Opened opened = OpenOrDie(dir.path());
