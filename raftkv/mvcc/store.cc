@@ -206,7 +206,8 @@ rocksdb::ColumnFamilyOptions Store::KvFamilyOptions() const {
   // upper levels hold the hot recent versions every Put and point read touch, and keeping
   // them plain saves a decompression per block read there.
   options.compression = rocksdb::kNoCompression;
-  options.bottommost_compression = rocksdb::kLZ4Compression;
+  options.bottommost_compression =
+      options_.compress_values ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
   options.memtable_prefix_bloom_size_ratio = 0.05;
   return options;
 }

@@ -41,6 +41,9 @@ struct StoreOptions {
   WatchHubOptions watch;
   size_t block_cache_bytes = 32 << 20;
   size_t kv_write_buffer_bytes = 32 << 20;
+  // LZ4 for values in the bottommost level. Pays off for text-like values (Kubernetes JSON
+  // shrinks ~3x); costs a decompression per uncached block read for incompressible ones.
+  bool compress_values = true;
   // After a compaction's deletes, ask RocksDB to compact the touched key span so the space
   // is returned promptly instead of whenever the LSM gets to it.
   bool reclaim_space_after_compaction = true;
