@@ -8,7 +8,8 @@
 //     4 KiB write + fdatasync and then one WAL Save, timing each, so both see the same disk
 //     weather (on a shared virtual disk fdatasync latency swings by 10x within seconds).
 //     Counters: raw_syncs/s, wal_saves/s, wal_entries/s, wal_MB/s (each over its own time)
-//     and wal/raw, the ratio of the WAL's rate of syncs to the raw rate.
+//     and wal/raw, the ratio of the WAL's rate of syncs to the raw rate. raw_bytes:1 makes
+//     the probe write as many bytes as the WAL write (for large batches).
 //
 // preallocation: 0 = posix_fallocate (unwritten extents), 1 = zero-filled.
 // Files go under $WAL_BENCH_DIR, default ./wal-bench-tmp (run it from a build directory on
@@ -129,8 +130,9 @@ void BM_RawFdatasync(benchmark::State& state) {
 // A preallocated file written 4 KiB at a time, wrapping around at the end.
 class RawProbe {
  public:
-  absl::Status Open(const std::string& path, bool zero_fill) {
+  absl::Status Open(const std::string& path, bool zero_fill, size_t block_bytes) {
     path_ = path;
+    block_ = std::string(block_bytes, 'x');
     absl::StatusOr<UniqueFd> fd = OpenFile(path, O_RDWR | O_CREAT | O_TRUNC);
     if (!fd.ok()) return fd.status();
     fd_ = std::move(*fd);
@@ -158,7 +160,7 @@ class RawProbe {
  private:
   std::string path_;
   UniqueFd fd_;
-  std::string block_ = std::string(4096, 'x');
+  std::string block_;
   uint64_t offset_ = 0;
 };
 
@@ -176,7 +178,9 @@ void BM_WalVsRawPaired(benchmark::State& state) {
     options.preallocation = PreallocationArg(state.range(2));
     absl::StatusOr<Wal::Opened> opened = Wal::Open(JoinPath(dir, "wal"), options);
     absl::Status s = opened.status();
-    if (s.ok()) s = probe.Open(JoinPath(dir, "probe"), zero_fill);
+    // The raw probe writes 4 KiB, or (raw_bytes:1) as many bytes as one WAL write carries.
+    size_t raw_bytes = state.range(3) == 1 ? batch * (entry_bytes + 16) : 4096;
+    if (s.ok()) s = probe.Open(JoinPath(dir, "probe"), zero_fill, raw_bytes);
     if (!s.ok()) {
       state.SkipWithError(s.ToString().c_str());
       return;
@@ -218,8 +222,10 @@ void BM_WalVsRawPaired(benchmark::State& state) {
 }
 
 BENCHMARK(BM_WalVsRawPaired)
-    ->ArgNames({"batch", "entry_bytes", "zerofill"})
-    ->ArgsProduct({{1, 16, 256}, {256, 4096}, {0, 1}})
+    ->ArgNames({"batch", "entry_bytes", "zerofill", "raw_bytes"})
+    ->ArgsProduct({{1, 16, 256}, {256, 4096}, {0, 1}, {0}})
+    ->Args({256, 4096, 0, 1})
+    ->Args({256, 4096, 1, 1})
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
