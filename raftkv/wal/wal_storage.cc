@@ -76,7 +76,7 @@ bool WalStorage::IsEmpty() const {
          hs.vote() == 0 && hs.commit() == 0;
 }
 
-absl::Status WalStorage::Bootstrap(const raftpb::ConfState& conf_state) {
+absl::Status WalStorage::Bootstrap(const raftpb::ConfState& conf_state, std::string data) {
   if (!IsEmpty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot bootstrap ", wal_->dir(), ": it already holds raft state"));
@@ -85,6 +85,7 @@ absl::Status WalStorage::Bootstrap(const raftpb::ConfState& conf_state) {
   snapshot.mutable_metadata()->set_index(1);
   snapshot.mutable_metadata()->set_term(1);
   *snapshot.mutable_metadata()->mutable_conf_state() = conf_state;
+  snapshot.set_data(std::move(data));
   return ApplySnapshot(snapshot);
 }
 

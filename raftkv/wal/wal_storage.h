@@ -50,9 +50,9 @@ class WalStorage : public raft::Storage {
   bool IsEmpty() const;
 
   // Makes a brand-new member's initial membership durable as a snapshot at index 1, term 1
-  // holding conf_state, which is how RawNode::Create learns the initial voters.
-  // FailedPrecondition unless IsEmpty().
-  absl::Status Bootstrap(const raftpb::ConfState& conf_state);
+  // holding conf_state, which is how RawNode::Create learns the initial voters, and data, the
+  // host's description of that snapshot. FailedPrecondition unless IsEmpty().
+  absl::Status Bootstrap(const raftpb::ConfState& conf_state, std::string data = "");
 
   // Step 1 of handling a Ready: persists its snapshot (ApplySnapshot), then its entries and
   // hard state (Append). Returns once they are durable.

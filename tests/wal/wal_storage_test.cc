@@ -47,7 +47,7 @@ TEST(WalStorageTest, BootstrapIsDurableAndHappensOnce) {
   ScopedTempDir dir;
   {
     auto storage = OpenOrDie(dir.path());
-    ASSERT_TRUE(storage->Bootstrap(Voters({1, 2, 3})).ok());
+    ASSERT_TRUE(storage->Bootstrap(Voters({1, 2, 3}), "initial state").ok());
     EXPECT_FALSE(storage->IsEmpty());
     EXPECT_TRUE(absl::IsFailedPrecondition(storage->Bootstrap(Voters({1}))));
   }
@@ -59,6 +59,7 @@ TEST(WalStorageTest, BootstrapIsDurableAndHappensOnce) {
   EXPECT_EQ(storage->FirstIndex(), 2u);
   EXPECT_EQ(storage->LastIndex(), 1u);
   EXPECT_EQ(*storage->Term(1), 1u);
+  EXPECT_EQ(storage->GetSnapshot()->data(), "initial state");
 }
 
 TEST(WalStorageTest, FollowsStorageSemanticsAcrossRestart) {
