@@ -5,8 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-
-#include "raftkv/raft/errors.h"
+#include <deque>
 
 namespace raftkv::raft::test {
 namespace {

@@ -2,7 +2,6 @@
 #define RAFTKV_TESTS_RAFT_TEST_NETWORK_H_
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
