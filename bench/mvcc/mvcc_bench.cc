@@ -130,8 +130,8 @@ struct MillionStore {
 };
 
 MillionStore& Million() {
-  static MillionStore* million = new MillionStore();  // lives for the process
-  return *million;
+  static MillionStore million;  // loaded on first use, removed at exit
+  return million;
 }
 
 void BM_MillionLoad(benchmark::State& state) {

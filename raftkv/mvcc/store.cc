@@ -109,8 +109,8 @@ rocksdb::ColumnFamilyOptions LatestFamilyOptions(const std::shared_ptr<rocksdb::
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
-  table.cache_index_and_filter_blocks = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.cache_index_and_filter_blocks = false;  // as for "kv"
+  table.enable_index_compression = false;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.write_buffer_size = write_buffer_bytes;
@@ -141,15 +141,15 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>
 // ---------------------------------------------------------------------------------------------
 // Store: opening and closing.
 
-Store::Store(StoreOptions options) : options_(std::move(options)) {}
+Store::Store(StoreOptions options, ConstructionKey) : options_(std::move(options)) {}
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(StoreOptions options) {
-  std::unique_ptr<Store> store(new Store(std::move(options)));  // private constructor
+  auto store = std::make_unique<Store>(std::move(options), ConstructionKey());
   if (auto status = store->OpenDb(); !status.ok()) return status;
   if (auto status = store->LoadMeta(); !status.ok()) return status;
   store->hub_ =
       std::make_unique<WatchHub>(store.get(), store->CurrentRevision(), store->options_.watch);
-  store->compactor_ = std::thread([raw = store.get()] { raw->CompactorLoop(); });
+  store->StartCompactor();
   return store;
 }
 
@@ -196,8 +196,11 @@ rocksdb::ColumnFamilyOptions Store::KvFamilyOptions() const {
       FamilyOptions(block_cache_, options_.kv_write_buffer_bytes, true);
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = block_cache_;
-  table.cache_index_and_filter_blocks = true;
-  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  // Index and filter blocks live with the open table files rather than competing with data
+  // in the block cache (a few MiB per million keys): once evicted, an SST's whole index
+  // block had to be re-read and decompressed for one point read.
+  table.cache_index_and_filter_blocks = false;
+  table.enable_index_compression = false;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.whole_key_filtering = false;
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -254,21 +257,102 @@ absl::Status Store::LoadMeta() {
 }
 
 Store::~Store() {
-  if (compactor_.joinable()) {
-    {
-      absl::MutexLock lock(&compact_mu_);
-      stopping_ = true;
-    }
-    compactor_.join();
-  }
+  StopCompactor();
   hub_.reset();
+  CloseDb();
+}
+
+void Store::StartCompactor() {
+  {
+    absl::MutexLock lock(&compact_mu_);
+    stopping_ = false;
+  }
+  compactor_ = std::thread([this] { CompactorLoop(); });
+}
+
+void Store::StopCompactor() {
+  if (!compactor_.joinable()) return;
+  {
+    absl::MutexLock lock(&compact_mu_);
+    stopping_ = true;
+  }
+  compactor_.join();
+}
+
+void Store::CloseDb() {
   if (!db_) return;
-  if (auto status = Flush(); !status.ok())
+  if (auto status = Flush(); !status.ok()) {
     spdlog::error("mvcc: flush on close: {}", status.ToString());
+  }
   for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_, latest_cf_, default_cf_}) {
     db_->DestroyColumnFamilyHandle(handle);
   }
   db_->Close();
+  db_.reset();
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::ScanAux(
+    std::string_view prefix) const {
+  absl::ReaderMutexLock lock(&db_mu_);
+  std::vector<std::pair<std::string, std::string>> records;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), default_cf_));
+  const rocksdb::Slice p(prefix.data(), prefix.size());
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+    records.emplace_back(it->key().ToString(), it->value().ToString());
+  }
+  if (!it->status().ok()) return ToStatus(it->status(), "aux scan");
+  return records;
+}
+
+absl::Status Store::ResetAppliedIndex(AppliedIndex applied) {
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_cf_, kAppliedKey, EncodeApplied(applied));
+  if (auto status = db_->Write(NoWalWrite(), &batch); !status.ok()) {
+    return ToStatus(status, "reset applied index");
+  }
+  {
+    absl::MutexLock lock(&applied_mu_);
+    applied_ = applied;
+  }
+  return Flush();
+}
+
+// Copies a checkpoint into dir: SST files are immutable and hard-linked; the rest (MANIFEST,
+// CURRENT, OPTIONS) is copied, because the opened database appends to its MANIFEST and must
+// not change the checkpoint through a shared link.
+static absl::Status CopyCheckpoint(const std::filesystem::path& from,
+                                   const std::filesystem::path& to) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::remove_all(to, ec);
+  fs::create_directories(to, ec);
+  if (ec) return absl::InternalError("mvcc: create " + to.string() + ": " + ec.message());
+  for (const auto& entry : fs::directory_iterator(from, ec)) {
+    const fs::path target = to / entry.path().filename();
+    if (entry.path().extension() == ".sst") {
+      fs::create_hard_link(entry.path(), target, ec);
+      if (!ec) continue;
+      ec.clear();
+    }
+    fs::copy_file(entry.path(), target, ec);
+    if (ec) return absl::InternalError("mvcc: copy " + entry.path().string() + ": " + ec.message());
+  }
+  if (ec) return absl::InternalError("mvcc: read " + from.string() + ": " + ec.message());
+  return absl::OkStatus();
+}
+
+absl::Status Store::RestoreFromCheckpoint(const std::string& checkpoint_dir) {
+  StopCompactor();
+  {
+    absl::WriterMutexLock lock(&db_mu_);
+    CloseDb();
+    if (auto s = CopyCheckpoint(checkpoint_dir, options_.dir); !s.ok()) return s;
+    if (auto s = OpenDb(); !s.ok()) return s;
+    if (auto s = LoadMeta(); !s.ok()) return s;
+  }
+  StartCompactor();
+  hub_->Resync(CurrentRevision());
+  return absl::OkStatus();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,6 +404,7 @@ absl::Status Store::CreateCheckpoint(const std::string& dir) {
 }
 
 uint64_t Store::ApproximateDiskBytes() const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
   uint64_t total = 0;
   for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_, latest_cf_}) {
     uint64_t bytes = 0;
@@ -330,6 +415,7 @@ uint64_t Store::ApproximateDiskBytes() const {
 }
 
 absl::Status Store::CompactAllForTesting() {
+  absl::ReaderMutexLock db_lock(&db_mu_);
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
   for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_, latest_cf_}) {
@@ -347,6 +433,7 @@ absl::Status Store::CompactAllForTesting() {
 
 absl::StatusOr<etcdserverpb::RangeResponse> Store::Range(
     const etcdserverpb::RangeRequest& request) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
   const int64_t current = CurrentRevision();
   if (request.range_end().empty() && (request.revision() == 0 || request.revision() == current)) {
     auto fast = PointRangeAtCurrent(request, current);
@@ -389,6 +476,7 @@ absl::StatusOr<std::optional<etcdserverpb::RangeResponse>> Store::PointRangeAtCu
 }
 
 absl::StatusOr<HashKVResult> Store::HashKV(int64_t revision) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
   SnapshotGuard snapshot(db_.get());
   HashKVResult result{0, CurrentRevision(), CompactRevision()};
   if (revision > 0 && revision <= result.compact_revision) return ErrCompacted();
@@ -424,6 +512,7 @@ absl::StatusOr<HashKVResult> Store::HashKV(int64_t revision) const {
 }
 
 absl::StatusOr<std::vector<std::string>> Store::KeysWithLease(int64_t lease) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
   std::vector<std::string> keys;
   const std::string prefix = EncodeLeasePrefix(lease);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), lease_cf_));
@@ -436,6 +525,7 @@ absl::StatusOr<std::vector<std::string>> Store::KeysWithLease(int64_t lease) con
 
 absl::Status Store::ForEachLeasedKey(
     const std::function<void(int64_t lease, std::string_view key)>& visit) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), lease_cf_));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string_view key = View(it->key());
@@ -447,6 +537,7 @@ absl::Status Store::ForEachLeasedKey(
 
 absl::StatusOr<HistoryChunk> Store::ReadHistory(const KeyRange& range, int64_t from, int64_t to,
                                                 bool prev_kv, size_t max_bytes) const {
+  absl::ReaderMutexLock db_lock(&db_mu_);
   SnapshotGuard snapshot(db_.get());
   if (from < CompactRevision()) return ErrCompacted();
   std::unique_ptr<rocksdb::Iterator> revs(db_->NewIterator(ScanRead(snapshot.get()), rev_cf_));
@@ -774,6 +865,9 @@ void ApplyBatch::EndOp(bool ok) {
 }
 
 absl::StatusOr<etcdserverpb::PutResponse> ApplyBatch::Put(const etcdserverpb::PutRequest& request) {
+  if (request.lease() != 0 && lease_check_) {
+    if (auto status = lease_check_(request.lease()); !status.ok()) return status;
+  }
   return RunAtomically([&] { return DoPut(request); });
 }
 
@@ -839,6 +933,29 @@ absl::StatusOr<etcdserverpb::CompactionResponse> ApplyBatch::Compact(
   etcdserverpb::CompactionResponse response;
   response.mutable_header()->set_revision(revision_);
   return response;
+}
+
+absl::StatusOr<std::vector<std::string>> ApplyBatch::KeysWithLease(int64_t lease) const {
+  std::vector<std::string> keys;
+  const std::string prefix = EncodeLeasePrefix(lease);
+  std::unique_ptr<rocksdb::Iterator> it(batch_->NewIteratorWithBase(
+      store_->lease_cf_, store_->db_->NewIterator(rocksdb::ReadOptions(), store_->lease_cf_)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    keys.emplace_back(View(it->key()).substr(prefix.size()));
+  }
+  if (!it->status().ok()) return ToStatus(it->status(), "lease scan");
+  return keys;
+}
+
+absl::Status ApplyBatch::PutAux(std::string_view key, std::string_view value) {
+  return ToStatus(batch_->Put(store_->default_cf_, rocksdb::Slice(key.data(), key.size()),
+                              rocksdb::Slice(value.data(), value.size())),
+                  "aux put");
+}
+
+absl::Status ApplyBatch::DeleteAux(std::string_view key) {
+  return ToStatus(batch_->Delete(store_->default_cf_, rocksdb::Slice(key.data(), key.size())),
+                  "aux delete");
 }
 
 absl::Status ApplyBatch::Commit(AppliedIndex applied) {

@@ -77,7 +77,8 @@ class ApplyBatch;
 // at an older applied index, and the member replays the raft log from there. That is safe
 // because each batch records its applied index atomically with its data and atomic_flush
 // makes every flush a consistent cut across column families. The member must not truncate
-// its raft log past DurableAppliedIndex() (call Flush() to advance it).
+// its raft log past durable_applied(), which Flush() and CreateCheckpoint() advance
+// (RocksDB's own background flushes persist more, but are not counted: conservative).
 //
 // Threads: reads (Range, HashKV, KeysWithLease, Watch, revisions) from any thread, at a
 // point in time, never blocking writes. Writes only through ApplyBatch, from one apply thread.
@@ -136,10 +137,30 @@ class Store : public EventHistory {
   uint64_t ApproximateDiskBytes() const;
   // Full manual compaction of every column family (benchmarks, tests).
   absl::Status CompactAllForTesting();
+  // Rewrites the database compactly (etcd's Defragment): a full compaction of every family.
+  absl::Status Defragment() { return CompactAllForTesting(); }
+
+  // Auxiliary records the server keeps with the state machine (leases, alarms), so they are
+  // in every checkpoint and consistent with the applied index. Written via ApplyBatch.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ScanAux(
+      std::string_view prefix) const;
+
+  // Replaces the whole state machine with the checkpoint in checkpoint_dir (a snapshot from
+  // the leader), in place: readers wait while it happens and watchers then catch up from the
+  // new history. Call on the apply thread. The checkpoint directory is left as it is.
+  absl::Status RestoreFromCheckpoint(const std::string& checkpoint_dir);
+  // Records `applied` as the applied index without changing data: for a state machine that
+  // starts a new raft log (restored from a snapshot file, or the bootstrap snapshot).
+  absl::Status ResetAppliedIndex(AppliedIndex applied);
 
  private:
   friend class ApplyBatch;
-  explicit Store(StoreOptions options);
+  struct ConstructionKey {};  // Open is the only way in, but make_unique needs the constructor
+
+ public:
+  Store(StoreOptions options, ConstructionKey);
+
+ private:
   absl::Status OpenDb();
   rocksdb::ColumnFamilyOptions KvFamilyOptions() const;
   absl::Status LoadMeta();
@@ -154,7 +175,13 @@ class Store : public EventHistory {
   absl::Status CompactPhysically(int64_t from_revision, int64_t to_revision);
   absl::Status CompactKeys(const std::vector<std::string>& keys, int64_t compact_revision);
 
+  void CloseDb();
+  void StartCompactor();
+  void StopCompactor();
+
   const StoreOptions options_;
+  // Held shared by every read of db_ and exclusively while a checkpoint replaces it.
+  mutable absl::Mutex db_mu_;
   std::shared_ptr<rocksdb::Cache> block_cache_;
   std::unique_ptr<rocksdb::DB> db_;
   // Owned; destroyed before db_ in ~Store.
@@ -214,6 +241,17 @@ class ApplyBatch {
   // The revision after the operations so far.
   int64_t revision() const { return revision_; }
 
+  // Puts and txns check each lease they attach with this (the lease module's knowledge);
+  // a failing check fails the operation before it writes, as etcd's applier does.
+  void SetLeaseCheck(std::function<absl::Status(int64_t lease)> check) {
+    lease_check_ = std::move(check);
+  }
+  // The keys attached to lease, including this batch's changes.
+  absl::StatusOr<std::vector<std::string>> KeysWithLease(int64_t lease) const;
+  // Auxiliary records (see Store::ScanAux), written atomically with the batch.
+  absl::Status PutAux(std::string_view key, std::string_view value);
+  absl::Status DeleteAux(std::string_view key);
+
   // Writes everything with `applied` as the new applied index, publishes the new revision
   // and hands the events to the watch hub. The batch is spent afterwards.
   absl::Status Commit(AppliedIndex applied);
@@ -271,6 +309,7 @@ class ApplyBatch {
   int64_t op_changes_ = 0;
   size_t op_events_begin_ = 0;
   std::vector<mvccpb::Event> events_;
+  std::function<absl::Status(int64_t lease)> lease_check_;
   bool committed_ = false;
 };
 

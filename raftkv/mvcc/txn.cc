@@ -125,6 +125,9 @@ absl::Status ApplyBatch::CheckTxnBranch(const TxnRequest& request, const std::ve
       if (revision != 0 && revision < compact_revision_) return ErrCompacted();
     } else if (op.has_request_put()) {
       const auto& put = op.request_put();
+      if (put.lease() != 0 && lease_check_) {
+        if (auto status = lease_check_(put.lease()); !status.ok()) return status;
+      }
       if (!put.ignore_value() && !put.ignore_lease()) continue;
       auto existing = GetLatest(put.key(), /*with_value=*/false);
       if (!existing.ok()) return existing.status();

@@ -74,7 +74,7 @@ std::shared_ptr<Watcher> WatchHub::Watch(WatchOptions options, std::function<voi
     range_watchers_.insert(raw);
   }
   watchers_.emplace(raw->id, std::move(state));
-  return std::shared_ptr<Watcher>(new Watcher(this, raw->id));  // private constructor
+  return std::make_shared<Watcher>(this, raw->id, Watcher::ConstructionKey());
 }
 
 void WatchHub::Cancel(int64_t watcher_id) {
@@ -117,6 +117,15 @@ void WatchHub::MarkUnsynced(WatcherState* state, int64_t next_revision) {
   state->synced = false;
   state->next_revision = next_revision;
   unsynced_.insert(state->id);
+}
+
+void WatchHub::Resync(int64_t current_revision) {
+  absl::MutexLock lock(&mu_);
+  last_notified_revision_ = current_revision;
+  for (auto& [id, state] : watchers_) {
+    if (state->synced && !state->canceled) MarkUnsynced(state.get(), state->next_revision);
+  }
+  sync_wanted_ = true;
 }
 
 void WatchHub::Notify(const std::vector<mvccpb::Event>& events, int64_t current_revision) {

@@ -81,7 +81,12 @@ class Watcher {
 
  private:
   friend class WatchHub;
-  Watcher(WatchHub* hub, int64_t id) : hub_(hub), id_(id) {}
+  struct ConstructionKey {};  // only the hub creates watchers
+
+ public:
+  Watcher(WatchHub* hub, int64_t id, ConstructionKey) : hub_(hub), id_(id) {}
+
+ private:
   WatchHub* hub_;
   int64_t id_;
 };
@@ -116,6 +121,10 @@ class WatchHub {
   // `events` are in revision order; their prev_kv is always filled where a previous version
   // existed, and dropped for watchers that did not ask for it. Never blocks on consumers.
   void Notify(const std::vector<mvccpb::Event>& events, int64_t current_revision);
+
+  // The history was replaced (a snapshot was installed): every watcher catches up from the
+  // new history from where it was, or learns that it was compacted away.
+  void Resync(int64_t current_revision);
 
   // Whether any watcher wants prev_kv: the apply loop reads previous values only then.
   bool any_prev_kv_watchers() const { return prev_kv_watchers_.load() > 0; }
