@@ -655,6 +655,7 @@ absl::Status Store::CompactPhysically(int64_t from_revision, int64_t to_revision
   std::unique_ptr<rocksdb::Iterator> revs(db_->NewIterator(rocksdb::ReadOptions(), rev_cf_));
   absl::flat_hash_set<std::string> pending;
   std::string lowest, highest;
+  uint64_t deleted_versions = 0;
   for (revs->Seek(EncodeRevisionKey({from_revision, 0})); revs->Valid(); revs->Next()) {
     if (DecodeRevisionKey(View(revs->key())).main > to_revision) break;
     std::string key(View(revs->value()));
@@ -662,22 +663,31 @@ absl::Status Store::CompactPhysically(int64_t from_revision, int64_t to_revision
     if (key > highest) highest = key;
     pending.insert(std::move(key));
     if (pending.size() >= kCompactionKeysPerBatch) {
-      if (auto status = CompactKeys({pending.begin(), pending.end()}, to_revision); !status.ok()) {
-        return status;
-      }
+      auto deleted = CompactKeys({pending.begin(), pending.end()}, to_revision);
+      if (!deleted.ok()) return deleted.status();
+      deleted_versions += *deleted;
       pending.clear();
     }
   }
   if (!revs->status().ok()) return ToStatus(revs->status(), "compaction scan");
-  if (auto status = CompactKeys({pending.begin(), pending.end()}, to_revision); !status.ok()) {
-    return status;
-  }
+  auto deleted = CompactKeys({pending.begin(), pending.end()}, to_revision);
+  if (!deleted.ok()) return deleted.status();
+  deleted_versions += *deleted;
   rocksdb::WriteBatch finished;
   finished.Put(meta_cf_, kFinishedCompactionKey, EncodeFixed64(to_revision));
   if (auto status = db_->Write(NoWalWrite(), &finished); !status.ok()) {
     return ToStatus(status, "compaction marker");
   }
-  if (!options_.reclaim_space_after_compaction) return absl::OkStatus();
+  // A small compaction's deletes are left to RocksDB (files with many deletes get compacted
+  // sooner by the deletion collector); rewriting the key span pays off only when a good part
+  // of it is garbage.
+  uint64_t versions = 0;
+  db_->GetIntProperty(kv_cf_, rocksdb::DB::Properties::kEstimateNumKeys, &versions);
+  spdlog::info("mvcc: compacted to revision {}: {} versions deleted of about {}", to_revision,
+               deleted_versions, versions);
+  if (!options_.reclaim_space_after_compaction || deleted_versions * 10 < versions) {
+    return absl::OkStatus();
+  }
 
   rocksdb::CompactRangeOptions compact;
   compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
@@ -695,8 +705,10 @@ absl::Status Store::CompactPhysically(int64_t from_revision, int64_t to_revision
                   "compact kv range");
 }
 
-absl::Status Store::CompactKeys(const std::vector<std::string>& keys, int64_t compact_revision) {
-  if (keys.empty()) return absl::OkStatus();
+absl::StatusOr<uint64_t> Store::CompactKeys(const std::vector<std::string>& keys,
+                                            int64_t compact_revision) {
+  if (keys.empty()) return 0;
+  uint64_t deleted = 0;
   rocksdb::WriteBatch deletes;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(PointRead(), kv_cf_));
   for (const std::string& key : keys) {
@@ -708,11 +720,15 @@ absl::Status Store::CompactKeys(const std::vector<std::string>& keys, int64_t co
       newest = false;
       if (keep) continue;
       deletes.Delete(kv_cf_, it->key());
+      ++deleted;
       deletes.Delete(rev_cf_, EncodeRevisionKey(VersionKeyRevision(View(it->key()))));
     }
     if (!it->status().ok()) return ToStatus(it->status(), "compaction read");
   }
-  return ToStatus(db_->Write(NoWalWrite(), &deletes), "compaction write");
+  if (auto status = db_->Write(NoWalWrite(), &deletes); !status.ok()) {
+    return ToStatus(status, "compaction write");
+  }
+  return deleted;
 }
 
 // ---------------------------------------------------------------------------------------------

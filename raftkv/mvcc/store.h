@@ -44,8 +44,9 @@ struct StoreOptions {
   // LZ4 for values in the bottommost level. Pays off for text-like values (Kubernetes JSON
   // shrinks ~3x); costs a decompression per uncached block read for incompressible ones.
   bool compress_values = true;
-  // After a compaction's deletes, ask RocksDB to compact the touched key span so the space
-  // is returned promptly instead of whenever the LSM gets to it.
+  // After a compaction that deleted at least a tenth of all versions, ask RocksDB to compact
+  // the touched key span so the space is returned promptly instead of whenever the LSM gets
+  // to it.
   bool reclaim_space_after_compaction = true;
 };
 
@@ -173,7 +174,10 @@ class Store : public EventHistory {
                const std::vector<mvccpb::Event>& events);
   void CompactorLoop();
   absl::Status CompactPhysically(int64_t from_revision, int64_t to_revision);
-  absl::Status CompactKeys(const std::vector<std::string>& keys, int64_t compact_revision);
+  // Deletes what compaction to `compact_revision` frees among `keys`' versions; returns how
+  // many versions went.
+  absl::StatusOr<uint64_t> CompactKeys(const std::vector<std::string>& keys,
+                                       int64_t compact_revision);
 
   void CloseDb();
   void StartCompactor();
