@@ -49,25 +49,9 @@ absl::StatusOr<leasepb::Lease> LeaseTable::Grant(int64_t id, int64_t ttl) {
   return record;
 }
 
-absl::StatusOr<std::vector<std::string>> LeaseTable::Revoke(int64_t id) {
+absl::Status LeaseTable::Revoke(int64_t id) {
   absl::MutexLock lock(&mu_);
-  auto node = leases_.extract(id);
-  if (node.empty()) return ErrLeaseNotFound();
-  const auto& keys = node.mapped().keys;
-  return std::vector<std::string>(keys.begin(), keys.end());
-}
-
-absl::Status LeaseTable::Attach(int64_t id, const std::string& key) {
-  absl::MutexLock lock(&mu_);
-  auto it = leases_.find(id);
-  if (it == leases_.end()) return ErrLeaseNotFound();
-  it->second.keys.insert(key);
-  return absl::OkStatus();
-}
-
-void LeaseTable::Detach(int64_t id, const std::string& key) {
-  absl::MutexLock lock(&mu_);
-  if (auto it = leases_.find(id); it != leases_.end()) it->second.keys.erase(key);
+  return leases_.erase(id) == 1 ? absl::OkStatus() : ErrLeaseNotFound();
 }
 
 bool LeaseTable::Contains(int64_t id) const {
@@ -131,7 +115,7 @@ std::vector<int64_t> LeaseTable::TakeExpired(size_t limit) {
   return ids;
 }
 
-std::optional<LeaseStatus> LeaseTable::TimeToLive(int64_t id, bool with_keys) const {
+std::optional<LeaseStatus> LeaseTable::TimeToLive(int64_t id) const {
   absl::MutexLock lock(&mu_);
   auto it = leases_.find(id);
   if (it == leases_.end()) return std::nullopt;
@@ -144,7 +128,6 @@ std::optional<LeaseStatus> LeaseTable::TimeToLive(int64_t id, bool with_keys) co
     auto left = std::chrono::duration_cast<std::chrono::seconds>(*l.expiry - options_.clock());
     s.remaining_ttl = std::max<int64_t>(left.count(), 0);
   }
-  if (with_keys) s.keys.assign(l.keys.begin(), l.keys.end());
   return s;
 }
 
@@ -163,16 +146,12 @@ size_t LeaseTable::size() const {
   return leases_.size();
 }
 
-void LeaseTable::Restore(const std::vector<leasepb::Lease>& leases,
-                         const std::vector<std::pair<std::string, int64_t>>& key_leases) {
+void LeaseTable::Restore(const std::vector<leasepb::Lease>& leases) {
   absl::MutexLock lock(&mu_);
   leases_.clear();
   primary_ = false;
   for (const auto& record : leases)
     leases_[record.id()].ttl = record.ttl();
-  for (const auto& [key, id] : key_leases) {
-    if (auto it = leases_.find(id); it != leases_.end()) it->second.keys.insert(key);
-  }
 }
 
 }  // namespace raftkv::lease

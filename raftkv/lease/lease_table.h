@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -33,16 +32,16 @@ bool IsNotPrimary(const absl::Status& s);
 struct LeaseStatus {
   int64_t id = 0;
   int64_t granted_ttl = 0;
-  // Seconds left before expiry (rounded down; -1 once expired). On a follower, which does
+  // Seconds left before expiry (rounded down, 0 once expired). On a follower, which does
   // not track expiry, the granted TTL.
   int64_t remaining_ttl = 0;
-  std::vector<std::string> keys;  // sorted; filled only when asked for
 };
 
-// The leases of one member and the keys attached to them.
+// The leases of one member. Which keys are attached to a lease is the state machine's
+// (mvcc::Store) business: a key carries its lease id, and the store indexes keys by lease.
 //
-// Membership of the table (grant, revoke, attach, detach) changes only by applying committed
-// raft entries, so it is identical on every member. Expiry is not: only the leader (the
+// Membership of the table (grant, revoke) changes only by applying committed raft entries,
+// so it is identical on every member. Expiry is not: only the leader (the
 // "primary") tracks deadlines, renews leases on keep-alive and finds expired ones, which it
 // then revokes by proposing through raft. A follower's leases never expire by themselves.
 //
@@ -63,14 +62,8 @@ class LeaseTable {
 
   // Apply path. Grants lease id (never 0: the proposer picks ids) with ttl seconds.
   absl::StatusOr<leasepb::Lease> Grant(int64_t id, int64_t ttl);
-  // Removes the lease and returns the keys attached to it, which the caller deletes in the
-  // same revision.
-  absl::StatusOr<std::vector<std::string>> Revoke(int64_t id);
-  // Attaches key to lease id (a Put with that lease); ErrLeaseNotFound if there is none.
-  absl::Status Attach(int64_t id, const std::string& key);
-  // Detaches key from lease id (the key was deleted or put with another lease). No-op when
-  // not attached.
-  void Detach(int64_t id, const std::string& key);
+  // Removes the lease (the caller deletes its keys in the same revision).
+  absl::Status Revoke(int64_t id);
   bool Contains(int64_t id) const;
 
   // Leader side. Promote starts tracking expiry: every lease gets its full TTL plus extend
@@ -86,20 +79,18 @@ class LeaseTable {
   std::vector<int64_t> TakeExpired(size_t limit);
 
   // Reads.
-  std::optional<LeaseStatus> TimeToLive(int64_t id, bool with_keys) const;
+  std::optional<LeaseStatus> TimeToLive(int64_t id) const;
   std::vector<int64_t> Ids() const;
   size_t size() const;
 
-  // Rebuilds the table after a restart or snapshot: the persisted lease records, then the
-  // keys that carry a lease. Replaces the current contents; expiry tracking is off.
-  void Restore(const std::vector<leasepb::Lease>& leases,
-               const std::vector<std::pair<std::string, int64_t>>& key_leases);
+  // Rebuilds the table from the persisted lease records after a restart or snapshot.
+  // Replaces the current contents; expiry tracking is off until Promote.
+  void Restore(const std::vector<leasepb::Lease>& leases);
 
  private:
   using TimePoint = std::chrono::steady_clock::time_point;
   struct Lease {
     int64_t ttl;
-    absl::btree_set<std::string> keys;
     std::optional<TimePoint> expiry;        // only on the primary
     std::optional<TimePoint> revoke_retry;  // when TakeExpired may report it again
   };

@@ -22,23 +22,13 @@ uint64_t Sha1Prefix(const std::string& data) {
 
 }  // namespace
 
-uint64_t ComputeMemberId(std::vector<std::string> peer_urls, const std::string& cluster_token,
-                         std::optional<int64_t> added_at_unix_seconds) {
+uint64_t ComputeMemberId(std::vector<std::string> peer_urls, const std::string& cluster_token) {
   std::sort(peer_urls.begin(), peer_urls.end());
-  std::string data = absl::StrCat(absl::StrJoin(peer_urls, ""), cluster_token);
-  if (added_at_unix_seconds) absl::StrAppend(&data, *added_at_unix_seconds);
-  return Sha1Prefix(data);
+  return Sha1Prefix(absl::StrCat(absl::StrJoin(peer_urls, ""), cluster_token));
 }
 
-uint64_t ComputeClusterId(std::vector<uint64_t> member_ids) {
-  std::sort(member_ids.begin(), member_ids.end());
-  std::string data;
-  data.reserve(member_ids.size() * 8);
-  for (uint64_t id : member_ids) {
-    for (int shift = 56; shift >= 0; shift -= 8)
-      data.push_back(static_cast<char>(id >> shift));
-  }
-  return Sha1Prefix(data);
+uint64_t ComputeClusterId(const std::string& cluster_token) {
+  return Sha1Prefix(absl::StrCat("raftkv-cluster/", cluster_token));
 }
 
 std::string IdToHex(uint64_t id) {

@@ -51,20 +51,11 @@ TEST_F(LeaseTableTest, GrantRefusesDuplicatesZeroAndHugeTtls) {
   EXPECT_EQ(table_.size(), 1u);
 }
 
-TEST_F(LeaseTableTest, RevokeReturnsAttachedKeysAndForgetsLease) {
+TEST_F(LeaseTableTest, RevokeForgetsLease) {
   ASSERT_TRUE(table_.Grant(1, 10).ok());
-  ASSERT_TRUE(table_.Attach(1, "b").ok());
-  ASSERT_TRUE(table_.Attach(1, "a").ok());
-  table_.Detach(1, "b");
-  auto keys = table_.Revoke(1);
-  ASSERT_TRUE(keys.ok());
-  EXPECT_THAT(*keys, ElementsAre("a"));
+  EXPECT_TRUE(table_.Revoke(1).ok());
   EXPECT_FALSE(table_.Contains(1));
-  EXPECT_EQ(table_.Revoke(1).status(), ErrLeaseNotFound());
-}
-
-TEST_F(LeaseTableTest, AttachToUnknownLeaseFails) {
-  EXPECT_EQ(table_.Attach(42, "k"), ErrLeaseNotFound());
+  EXPECT_EQ(table_.Revoke(1), ErrLeaseNotFound());
   EXPECT_EQ(ErrLeaseNotFound().message(), "etcdserver: requested lease not found");
 }
 
@@ -73,7 +64,7 @@ TEST_F(LeaseTableTest, FollowerNeitherRenewsNorExpires) {
   EXPECT_TRUE(IsNotPrimary(table_.Renew(1).status()));
   clock_.Advance(seconds(3600));
   EXPECT_THAT(table_.TakeExpired(10), IsEmpty());
-  EXPECT_EQ(table_.TimeToLive(1, false)->remaining_ttl, 10);
+  EXPECT_EQ(table_.TimeToLive(1)->remaining_ttl, 10);
 }
 
 TEST_F(LeaseTableTest, PrimaryExpiresLeasesOnlyAfterTtl) {
@@ -82,7 +73,7 @@ TEST_F(LeaseTableTest, PrimaryExpiresLeasesOnlyAfterTtl) {
   table_.Promote(milliseconds(0));
   clock_.Advance(seconds(9));
   EXPECT_THAT(table_.TakeExpired(10), IsEmpty());
-  EXPECT_EQ(table_.TimeToLive(1, false)->remaining_ttl, 1);
+  EXPECT_EQ(table_.TimeToLive(1)->remaining_ttl, 1);
   clock_.Advance(seconds(2));
   EXPECT_THAT(table_.TakeExpired(10), ElementsAre(1));
 }
@@ -137,29 +128,22 @@ TEST_F(LeaseTableTest, DemoteStopsExpiry) {
   EXPECT_FALSE(table_.is_primary());
 }
 
-TEST_F(LeaseTableTest, TimeToLiveListsKeysSorted) {
+TEST_F(LeaseTableTest, TimeToLiveOfUnknownLeaseIsEmpty) {
   ASSERT_TRUE(table_.Grant(3, 30).ok());
-  ASSERT_TRUE(table_.Attach(3, "z").ok());
-  ASSERT_TRUE(table_.Attach(3, "m").ok());
-  auto s = table_.TimeToLive(3, true);
-  ASSERT_TRUE(s.has_value());
-  EXPECT_EQ(s->granted_ttl, 30);
-  EXPECT_THAT(s->keys, ElementsAre("m", "z"));
-  EXPECT_THAT(table_.TimeToLive(3, false)->keys, IsEmpty());
-  EXPECT_FALSE(table_.TimeToLive(4, false).has_value());
+  EXPECT_EQ(table_.TimeToLive(3)->granted_ttl, 30);
+  EXPECT_FALSE(table_.TimeToLive(4).has_value());
 }
 
-TEST_F(LeaseTableTest, RestoreRebuildsLeasesAndAttachments) {
+TEST_F(LeaseTableTest, RestoreReplacesLeases) {
   ASSERT_TRUE(table_.Grant(99, 10).ok());
   leasepb::Lease a, b;
   a.set_id(1);
   a.set_ttl(15);
   b.set_id(2);
   b.set_ttl(25);
-  table_.Restore({a, b}, {{"k1", 1}, {"k2", 2}, {"k3", 2}, {"orphan", 77}});
+  table_.Restore({a, b});
   EXPECT_THAT(table_.Ids(), ElementsAre(1, 2));
-  EXPECT_THAT(table_.TimeToLive(2, true)->keys, ElementsAre("k2", "k3"));
-  EXPECT_EQ(table_.TimeToLive(1, false)->granted_ttl, 15);
+  EXPECT_EQ(table_.TimeToLive(1)->granted_ttl, 15);
 }
 
 }  // namespace
