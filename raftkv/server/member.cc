@@ -18,6 +18,7 @@
 #include "raftkv/raft/raw_node.h"
 #include "raftkv/server/applier.h"
 #include "raftkv/server/errors.h"
+#include "raftkv/server/etcd_version.h"
 #include "raftkv/server/event_queue.h"
 #include "raftkv/server/leader_forwarder.h"
 #include "raftkv/server/linearizable_reads.h"
@@ -35,7 +36,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr char kVersion[] = "3.4.23";
 // How long a member waits for its own request before answering ErrTimeout (etcd: 5 s plus
 // two election timeouts).
 constexpr auto kBaseRequestTimeout = std::chrono::seconds(5);
@@ -966,7 +966,7 @@ void Member::MemberList(const etcdserverpb::MemberListRequest&,
 void Member::Status(Done<etcdserverpb::StatusResponse> done) {
   etcdserverpb::StatusResponse resp;
   *resp.mutable_header() = impl_->Header();
-  resp.set_version(kVersion);
+  resp.set_version(std::string(kEtcdServerVersion));
   int64_t size = static_cast<int64_t>(impl_->store_->ApproximateDiskBytes());
   resp.set_dbsize(size);
   resp.set_dbsizeinuse(size);
@@ -1096,6 +1096,10 @@ std::string Member::MetricsText() const {
   counter("raftkv_transport_snapshots_sent_total", "Snapshots sent to peers.",
           static_cast<double>(t.snapshots_sent));
   return out;
+}
+
+bool Member::IsRemoved() const {
+  return impl_->membership_.IsRemoved(impl_->id_);
 }
 
 bool Member::IsHealthy() const {

@@ -112,6 +112,8 @@ class Member {
 
   // True when this member knows a leader and has applied what it committed at start-up.
   bool IsHealthy() const;
+  // True once this member applied its own removal from the cluster: it should stop.
+  bool IsRemoved() const;
   // Prometheus text-format metrics.
   std::string MetricsText() const;
 

@@ -21,6 +21,7 @@
 #include "raftkv/server/http_endpoints.h"
 #include "raftkv/server/member.h"
 #include "raftkv/server/server_options.h"
+#include "raftkv/server/snapshot_file.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -113,13 +114,46 @@ sigset_t BlockStopSignals() {
   return signals;
 }
 
-int WaitForStopSignal(const sigset_t& signals) {
-  int signal = 0;
-  sigwait(&signals, &signal);
-  return signal;
+// Waits for SIGINT or SIGTERM (returning it), or until the member was removed from its
+// cluster (returning 0): a removed member stops, as etcd's does.
+int WaitForStop(const sigset_t& signals, const server::Member& member) {
+  const timespec poll{0, 200'000'000};
+  for (;;) {
+    int signal = sigtimedwait(&signals, nullptr, &poll);
+    if (signal > 0) return signal;
+    if (member.IsRemoved()) return 0;
+  }
+}
+
+// `raftkv snapshot restore FILE [flags]`: the data of a new cluster's member from a file
+// saved by the Maintenance Snapshot call (etcdctl snapshot save), as etcdctl's restore does.
+int RestoreSnapshot(std::vector<std::string> args) {
+  if (args.size() < 4) {
+    std::fprintf(stderr,
+                 "usage: raftkv snapshot restore FILE --name NAME --data-dir DIR "
+                 "--initial-cluster ... --initial-advertise-peer-urls ...\n");
+    return 2;
+  }
+  std::string file = args[3];
+  args.erase(args.begin() + 1, args.begin() + 4);
+  absl::StatusOr<server::ServerOptions> options = server::ParseServerFlags(args);
+  if (!options.ok()) {
+    std::fprintf(stderr, "raftkv: %s\n", std::string(options.status().message()).c_str());
+    return 2;
+  }
+  if (auto s = server::RestoreSnapshot(file, *options); !s.ok()) {
+    std::fprintf(stderr, "raftkv: snapshot restore: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  std::printf("restored snapshot %s into %s as member %s of a new cluster\n", file.c_str(),
+              options->data_dir.c_str(), options->name.c_str());
+  return 0;
 }
 
 int Run(std::vector<std::string> args) {
+  if (args.size() >= 3 && args[1] == "snapshot" && args[2] == "restore") {
+    return RestoreSnapshot(std::move(args));
+  }
   if (WantsVersion(args)) {
     std::printf("raftkv Version: %s\netcd Version: %s\netcd API Version: 3.4\n", "0.1.0",
                 std::string(server::kEtcdServerVersion).c_str());
@@ -174,8 +208,12 @@ int Run(std::vector<std::string> args) {
   }
   spdlog::info("ready to serve client requests");
 
-  const int signal = WaitForStopSignal(stop_signals);
-  spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  const int signal = WaitForStop(stop_signals, **member);
+  if (signal == 0) {
+    spdlog::warn("this member was removed from the cluster; shutting down");
+  } else {
+    spdlog::info("received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  }
   http.reset();
   (*grpc)->Shutdown(std::chrono::seconds(1));
   grpc->reset();
