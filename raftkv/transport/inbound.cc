@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "raftkv/transport/crc32c.h"
+#include "raftkv/util/crc32c.h"
 
 namespace raftkv::transport {
 namespace {
@@ -273,7 +273,7 @@ absl::Status InboundConnection::WriteChunk(std::string_view body) {
     if (n < 0) return ErrnoError("write", incoming_dir_ / file_name_);
     written += static_cast<size_t>(n);
   }
-  file_crc_ = Crc32cExtend(file_crc_, body);
+  file_crc_ = util::Crc32cExtend(file_crc_, body.data(), body.size());
   file_received_ += body.size();
   bytes_received_ += body.size();
   Count(context_.metrics.snapshot_bytes_received, body.size());

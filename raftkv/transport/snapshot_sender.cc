@@ -10,7 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "raftkv/transport/crc32c.h"
+#include "raftkv/util/crc32c.h"
 
 namespace raftkv::transport {
 
@@ -178,7 +178,7 @@ void SnapshotSender::SendNextChunk() {
     }
     filled += static_cast<size_t>(n);
   }
-  file_crc_ = Crc32cExtend(file_crc_, std::string_view(data, chunk));
+  file_crc_ = util::Crc32cExtend(file_crc_, data, chunk);
   file_sent_ += chunk;
   bytes_sent_ += chunk;
   Count(context_.metrics.snapshot_bytes_sent, chunk);

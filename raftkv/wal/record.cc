@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "raftkv/wal/crc32c.h"
+#include "raftkv/util/crc32c.h"
 
 namespace raftkv::wal {
 namespace {
@@ -40,8 +40,8 @@ size_t BeginRecord(std::string* out, RecordType type, uint8_t flags, size_t payl
 
 void FinishRecord(std::string* out, size_t start, size_t payload_size) {
   char* header = out->data() + start;
-  uint32_t crc = Crc32cExtend(0, header, 8);
-  crc = Crc32cExtend(crc, header + kRecordHeaderSize, payload_size);
+  uint32_t crc = util::Crc32cExtend(0, header, 8);
+  crc = util::Crc32cExtend(crc, header + kRecordHeaderSize, payload_size);
   StoreLittleEndian32(header + 8, crc);
 }
 
@@ -87,8 +87,8 @@ DecodeOutcome DecodeRecordAt(absl::string_view data, size_t offset, DecodedRecor
     return DecodeOutcome::kBad;
   }
   uint32_t stored_crc = LoadLittleEndian32(header.data() + 8);
-  uint32_t crc = Crc32cExtend(0, header.data(), 8);
-  crc = Crc32cExtend(crc, rest.data() + kRecordHeaderSize, length);
+  uint32_t crc = util::Crc32cExtend(0, header.data(), 8);
+  crc = util::Crc32cExtend(crc, rest.data() + kRecordHeaderSize, length);
   if (crc != stored_crc) {
     *why = absl::StrCat("checksum mismatch (stored ", absl::Hex(stored_crc, absl::kZeroPad8),
                         ", computed ", absl::Hex(crc, absl::kZeroPad8), ")");

@@ -8,7 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "raftkv/wal/crc32c.h"
+#include "raftkv/util/crc32c.h"
 #include "raftkv/wal/file_util.h"
 #include "spdlog/spdlog.h"
 
@@ -48,7 +48,7 @@ std::string EncodeSnapshotFile(const raftpb::Snapshot& snapshot) {
   std::string payload = snapshot.SerializeAsString();
   std::string length;
   PutLittleEndian(&length, payload.size(), 8);
-  uint32_t crc = Crc32cExtend(Crc32c(length), payload.data(), payload.size());
+  uint32_t crc = util::Crc32cExtend(util::Crc32c(length), payload.data(), payload.size());
   std::string out;
   out.reserve(kHeaderSize + payload.size());
   PutLittleEndian(&out, kMagic, 4);
@@ -110,7 +110,8 @@ absl::StatusOr<raftpb::Snapshot> SnapshotStore::ReadFile(const std::string& path
                                             length, " does not match the file size ",
                                             contents.size()));
   }
-  uint32_t crc = Crc32cExtend(Crc32c(contents.substr(8, 8)), contents.data() + kHeaderSize, length);
+  uint32_t crc = util::Crc32cExtend(util::Crc32c(contents.substr(8, 8)),
+                                    contents.data() + kHeaderSize, length);
   if (crc != stored_crc) {
     return absl::DataLossError(absl::StrCat("snapshot file ", path, " at byte offset ", kHeaderSize,
                                             ": checksum mismatch"));

@@ -4,7 +4,6 @@
 
 #include "gtest/gtest.h"
 #include "raftkv/transport/backoff.h"
-#include "raftkv/transport/crc32c.h"
 #include "raftkv/transport/peer_address.h"
 #include "raftkv/transport/snapshot_sender.h"
 #include "raftkv/transport/token_bucket.h"
@@ -13,22 +12,6 @@ namespace raftkv::transport {
 namespace {
 
 using std::chrono::milliseconds;
-
-TEST(Crc32cTest, MatchesKnownVectors) {
-  // RFC 3720 B.4 and the classic check value.
-  EXPECT_EQ(Crc32cExtend(0, "123456789"), 0xe3069283u);
-  EXPECT_EQ(Crc32cExtend(0, std::string(32, '\0')), 0x8a9136aau);
-  EXPECT_EQ(Crc32cExtend(0, std::string(32, '\xff')), 0x62a8ab43u);
-  EXPECT_EQ(Crc32cExtend(0, ""), 0u);
-}
-
-TEST(Crc32cTest, ExtendingEqualsWhole) {
-  std::string data;
-  for (int i = 0; i < 1000; ++i)
-    data.push_back(static_cast<char>(i * 31));
-  EXPECT_EQ(Crc32cExtend(Crc32cExtend(0, data.substr(0, 333)), data.substr(333)),
-            Crc32cExtend(0, data));
-}
 
 TEST(BackoffTest, GrowsToTheCapWithBoundedJitter) {
   Backoff backoff(milliseconds(50), milliseconds(2000), 42);

@@ -1,4 +1,4 @@
-#include "raftkv/wal/crc32c.h"
+#include "raftkv/util/crc32c.h"
 
 #include <array>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <nmmintrin.h>
 #endif
 
-namespace raftkv::wal {
+namespace raftkv::util {
 namespace {
 
 constexpr uint32_t kPolynomial = 0x82F63B78;  // reflected Castagnoli
@@ -100,4 +100,4 @@ bool Crc32cIsHardwareAccelerated() {
   return kHasHardware;
 }
 
-}  // namespace raftkv::wal
+}  // namespace raftkv::util

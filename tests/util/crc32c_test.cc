@@ -1,11 +1,11 @@
-#include "raftkv/wal/crc32c.h"
+#include "raftkv/util/crc32c.h"
 
 #include <random>
 #include <string>
 
 #include "gtest/gtest.h"
 
-namespace raftkv::wal {
+namespace raftkv::util {
 namespace {
 
 // Test vectors from RFC 3720, appendix B.4, plus the usual check value.
@@ -50,4 +50,4 @@ TEST(Crc32cTest, HardwareAndPortableAgreeOnAnyLengthAndAlignment) {
 }
 
 }  // namespace
-}  // namespace raftkv::wal
+}  // namespace raftkv::util

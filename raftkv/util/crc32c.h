@@ -1,12 +1,12 @@
-#ifndef RAFTKV_WAL_CRC32C_H_
-#define RAFTKV_WAL_CRC32C_H_
+#ifndef RAFTKV_UTIL_CRC32C_H_
+#define RAFTKV_UTIL_CRC32C_H_
 
 #include <cstddef>
 #include <cstdint>
 
 #include "absl/strings/string_view.h"
 
-namespace raftkv::wal {
+namespace raftkv::util {
 
 // CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as used by iSCSI (RFC 3720), ext4
 // and LevelDB. Uses the SSE4.2 crc32 instruction when the CPU has it (checked once), else a
@@ -24,6 +24,6 @@ uint32_t Crc32cExtendPortable(uint32_t crc, const void* data, size_t size);
 // Whether Crc32cExtend uses the SSE4.2 instruction on this CPU.
 bool Crc32cIsHardwareAccelerated();
 
-}  // namespace raftkv::wal
+}  // namespace raftkv::util
 
-#endif  // RAFTKV_WAL_CRC32C_H_
+#endif  // RAFTKV_UTIL_CRC32C_H_
