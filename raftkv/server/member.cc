@@ -45,6 +45,7 @@ constexpr size_t kMaxLeaseRevokesPerTick = 100;
 
 // Something for the raft thread to do. Everything that touches raft goes through here.
 struct Proposal {
+  uint64_t id;  // 0: nobody waits (lease expiry, alarms raised by this member)
   std::string data;
 };
 struct ConfChangeProposal {
@@ -203,7 +204,8 @@ class Member::Impl : public transport::TransportHandler {
 
   // The raft thread.
   void RaftLoop();
-  void Handle(RaftEvent& event, std::vector<std::string>& proposals);
+  void Handle(RaftEvent& event, std::vector<Proposal>& proposals);
+  void ProposeBatch(std::vector<Proposal> proposals);
   void OnTick(Clock::time_point now);
   void HandleReady();
   void OnSoftState(const raft::SoftState& ss);
@@ -400,17 +402,10 @@ void Member::Impl::RaftLoop() {
   auto next_tick = Clock::now() + options_.heartbeat_interval;
   while (!stopping_) {
     std::vector<RaftEvent> events = inbox_.TakeAll(next_tick);
-    std::vector<std::string> proposals;
+    std::vector<Proposal> proposals;
     for (auto& e : events)
       Handle(e, proposals);
-    if (!proposals.empty()) {
-      size_t n = proposals.size();
-      if (auto s = node_->Propose(std::move(proposals)); !s.ok()) {
-        // The proposers' waits end with ErrTimeout unless a leader appears; there is no way
-        // to name them here cheaply, and the proposal may still have been forwarded.
-        spdlog::debug("{:x} dropped {} proposals: {}", id_, n, s.ToString());
-      }
-    }
+    if (!proposals.empty()) ProposeBatch(std::move(proposals));
     Clock::time_point now = Clock::now();
     if (now >= next_tick) {
       node_->Tick();
@@ -424,13 +419,30 @@ void Member::Impl::RaftLoop() {
   }
 }
 
-void Member::Impl::Handle(RaftEvent& event, std::vector<std::string>& proposals) {
+// Everything proposed since the last loop goes to raft as one append.
+void Member::Impl::ProposeBatch(std::vector<Proposal> proposals) {
+  std::vector<std::string> batch;
+  batch.reserve(proposals.size());
+  for (auto& p : proposals)
+    batch.push_back(std::move(p.data));
+  absl::Status s = node_->Propose(std::move(batch));
+  if (s.ok()) return;
+  // Refused outright (no leader, or a leadership transfer): tell the callers now rather
+  // than at their timeout.
+  absl::Status why = leader_ == 0 ? ErrNoLeader() : ErrLeaderChanged();
+  spdlog::debug("{:x} dropped {} proposals: {}", id_, proposals.size(), s.ToString());
+  for (const auto& p : proposals) {
+    if (p.id != 0) waiters_.Complete(p.id, why);
+  }
+}
+
+void Member::Impl::Handle(RaftEvent& event, std::vector<Proposal>& proposals) {
   if (auto* m = std::get_if<raftpb::Message>(&event)) {
     if (auto s = node_->Step(std::move(*m)); !s.ok()) {
       spdlog::debug("{:x} ignored message: {}", id_, s.ToString());
     }
   } else if (auto* p = std::get_if<Proposal>(&event)) {
-    proposals.push_back(std::move(p->data));
+    proposals.push_back(std::move(*p));
   } else if (auto* cc = std::get_if<ConfChangeProposal>(&event)) {
     if (auto s = node_->ProposeConfChange(cc->cc); !s.ok()) {
       serverpb::MemberChange change;
@@ -676,7 +688,7 @@ void Member::Impl::RevokeExpiredLeases() {
     serverpb::ApplyRequest req;
     req.mutable_lease_revoke()->set_id(id);
     spdlog::info("{:x} lease {:x} expired; revoking", id_, id);
-    inbox_.Push(Proposal{req.SerializeAsString()});
+    inbox_.Push(Proposal{0, req.SerializeAsString()});
   }
 }
 
@@ -702,7 +714,7 @@ absl::Status Member::Impl::CheckWritable(const serverpb::ApplyRequest& req) cons
     alarm.mutable_alarm()->set_action(etcdserverpb::AlarmRequest::ACTIVATE);
     alarm.mutable_alarm()->set_memberid(id_);
     alarm.mutable_alarm()->set_alarm(etcdserverpb::NOSPACE);
-    const_cast<Impl*>(this)->inbox_.Push(Proposal{alarm.SerializeAsString()});
+    const_cast<Impl*>(this)->inbox_.Push(Proposal{0, alarm.SerializeAsString()});
     return ErrNoSpace();
   }
   return absl::OkStatus();
@@ -716,7 +728,7 @@ void Member::Impl::Propose(serverpb::ApplyRequest req, ApplyCompletion done) {
   std::string data = req.SerializeAsString();
   if (data.size() > options_.max_request_bytes) return done(ErrRequestTooLarge());
   waiters_.Register(id, Deadline(), std::move(done));
-  inbox_.Push(Proposal{std::move(data)});
+  inbox_.Push(Proposal{id, std::move(data)});
 }
 
 void Member::Impl::ProposeMemberChange(raftpb::ConfChangeType type, serverpb::Member member,
