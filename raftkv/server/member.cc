@@ -17,6 +17,7 @@
 #include "raftkv/raft/errors.h"
 #include "raftkv/raft/raw_node.h"
 #include "raftkv/server/applier.h"
+#include "raftkv/server/auto_compaction.h"
 #include "raftkv/server/errors.h"
 #include "raftkv/server/etcd_version.h"
 #include "raftkv/server/event_queue.h"
@@ -185,6 +186,7 @@ class Member::Impl : public transport::TransportHandler {
   std::unique_ptr<LeaderForwarder> forwarder_;
   std::unique_ptr<WorkerPool> workers_;
 
+  std::unique_ptr<AutoCompactionPolicy> auto_compaction_;  // the raft thread's
   std::atomic<uint64_t> leader_{0};
   std::atomic<uint64_t> term_{0};
   std::atomic<uint64_t> raft_index_{0};
@@ -205,6 +207,7 @@ class Member::Impl : public transport::TransportHandler {
   // The raft thread.
   void RaftLoop();
   void Handle(RaftEvent& event, std::vector<Proposal>& proposals);
+  absl::Status LearnerReady(const raftpb::ConfChangeV2& cc) const;
   void ProposeBatch(std::vector<Proposal> proposals);
   void OnTick(Clock::time_point now);
   void HandleReady();
@@ -219,9 +222,11 @@ class Member::Impl : public transport::TransportHandler {
   void PruneCheckpoints(const std::string& keep);
   void MaybePublish();
   void RevokeExpiredLeases();
+  void MaybeAutoCompact(Clock::time_point now);
   void Fatal(const absl::Status& s);
 
-  std::unique_ptr<raft::RawNode> node_;  // the raft thread's alone
+  std::unique_ptr<raft::RawNode> node_;   // the raft thread's alone
+  std::vector<Proposal> held_proposals_;  // raft thread: waiting for a leader
   EventQueue<RaftEvent> inbox_;
   std::thread raft_thread_;
   std::map<uint64_t, std::string> peers_;         // raft thread: what the transport dials
@@ -248,6 +253,7 @@ absl::Status Member::Impl::Open() {
         absl::StrCat("cannot create ", checkpoint_dir_.string(), ": ", ec.message()));
   }
   reads_ = std::make_unique<LinearizableReads>(options_.election_timeout / 2);
+  auto_compaction_ = std::make_unique<AutoCompactionPolicy>(options_);
   workers_ = std::make_unique<WorkerPool>(2);
   forwarder_ = std::make_unique<LeaderForwarder>();
   if (auto s = OpenStorage(); !s.ok()) return s;
@@ -263,7 +269,9 @@ absl::Status Member::Impl::Open() {
 }
 
 absl::Status Member::Impl::OpenStorage() {
-  auto storage = wal::WalStorage::Open(member_dir_.string(), wal::WalStorageOptions{});
+  wal::WalStorageOptions wo;
+  wo.wal_dir = options_.wal_dir;
+  auto storage = wal::WalStorage::Open(member_dir_.string(), wo);
   if (!storage.ok()) return storage.status();
   storage_ = *std::move(storage);
   if (!storage_->IsEmpty()) {
@@ -405,7 +413,9 @@ void Member::Impl::RaftLoop() {
     std::vector<Proposal> proposals;
     for (auto& e : events)
       Handle(e, proposals);
-    if (!proposals.empty()) ProposeBatch(std::move(proposals));
+    if (!proposals.empty() || (!held_proposals_.empty() && leader_ != 0)) {
+      ProposeBatch(std::move(proposals));
+    }
     Clock::time_point now = Clock::now();
     if (now >= next_tick) {
       node_->Tick();
@@ -419,20 +429,35 @@ void Member::Impl::RaftLoop() {
   }
 }
 
-// Everything proposed since the last loop goes to raft as one append.
+// Everything proposed since the last loop goes to raft as one append. Without a leader raft
+// refuses proposals; they wait here for one (their callers' deadlines still apply), as a
+// client of etcd sees a write during an election complete once it is over.
 void Member::Impl::ProposeBatch(std::vector<Proposal> proposals) {
+  if (leader_ == 0) {
+    for (auto& p : proposals)
+      held_proposals_.push_back(std::move(p));
+    return;
+  }
+  if (!held_proposals_.empty()) {
+    proposals.insert(proposals.begin(), std::make_move_iterator(held_proposals_.begin()),
+                     std::make_move_iterator(held_proposals_.end()));
+    held_proposals_.clear();
+  }
   std::vector<std::string> batch;
   batch.reserve(proposals.size());
   for (auto& p : proposals)
-    batch.push_back(std::move(p.data));
+    batch.push_back(p.data);
   absl::Status s = node_->Propose(std::move(batch));
   if (s.ok()) return;
-  // Refused outright (no leader, or a leadership transfer): tell the callers now rather
-  // than at their timeout.
-  absl::Status why = leader_ == 0 ? ErrNoLeader() : ErrLeaderChanged();
-  spdlog::debug("{:x} dropped {} proposals: {}", id_, proposals.size(), s.ToString());
+  spdlog::debug("{:x} raft refused {} proposals: {}", id_, proposals.size(), s.ToString());
+  if (leader_ == 0) {
+    for (auto& p : proposals)
+      held_proposals_.push_back(std::move(p));
+    return;
+  }
+  // A leadership transfer is under way: the caller retries against the new leader.
   for (const auto& p : proposals) {
-    if (p.id != 0) waiters_.Complete(p.id, why);
+    if (p.id != 0) waiters_.Complete(p.id, ErrLeaderChanged());
   }
 }
 
@@ -444,7 +469,11 @@ void Member::Impl::Handle(RaftEvent& event, std::vector<Proposal>& proposals) {
   } else if (auto* p = std::get_if<Proposal>(&event)) {
     proposals.push_back(std::move(*p));
   } else if (auto* cc = std::get_if<ConfChangeProposal>(&event)) {
-    if (auto s = node_->ProposeConfChange(cc->cc); !s.ok()) {
+    if (auto s = LearnerReady(cc->cc); !s.ok()) {
+      serverpb::MemberChange change;
+      change.ParseFromString(cc->cc.context());
+      waiters_.Complete(change.request_id(), s);
+    } else if (auto s = node_->ProposeConfChange(cc->cc); !s.ok()) {
       serverpb::MemberChange change;
       change.ParseFromString(cc->cc.context());
       waiters_.Complete(change.request_id(), raft::IsProposalDropped(s) && leader_ == 0
@@ -462,10 +491,35 @@ void Member::Impl::Handle(RaftEvent& event, std::vector<Proposal>& proposals) {
   }
 }
 
+// etcd promotes a learner only once it holds at least 90% of the leader's log, so that the
+// new voter does not stall commits while it catches up. Only the leader knows the progress;
+// elsewhere the change goes to the leader unchecked.
+absl::Status Member::Impl::LearnerReady(const raftpb::ConfChangeV2& cc) const {
+  if (state_ != raft::StateType::kLeader) return absl::OkStatus();
+  raft::Status status = node_->GetStatus();
+  for (const auto& single : cc.changes()) {
+    if (single.type() != raftpb::CONF_CHANGE_ADD_NODE) continue;
+    auto learner = status.progress.find(single.node_id());
+    auto self = status.progress.find(id_);
+    if (learner == status.progress.end() || !learner->second.is_learner ||
+        self == status.progress.end()) {
+      continue;
+    }
+    if (static_cast<double>(learner->second.match) <
+        0.9 * static_cast<double>(self->second.match)) {
+      return ErrLearnerNotReady();
+    }
+  }
+  return absl::OkStatus();
+}
+
 void Member::Impl::OnTick(Clock::time_point now) {
   waiters_.ExpireBefore(now, ErrTimeout());
   reads_->Expire(now, ErrTimeout());
-  if (state_ == raft::StateType::kLeader) RevokeExpiredLeases();
+  if (state_ == raft::StateType::kLeader) {
+    RevokeExpiredLeases();
+    MaybeAutoCompact(now);
+  }
   MaybePublish();
 }
 
@@ -504,6 +558,7 @@ void Member::Impl::OnSoftState(const raft::SoftState& ss) {
   if (is_leader && !was_leader) {
     // Clients need time to find the new leader before their leases can expire (etcd).
     leases_->Promote(options_.election_timeout);
+    auto_compaction_->Reset();
   } else if (!is_leader && was_leader) {
     leases_->Demote();
   }
@@ -681,6 +736,15 @@ void Member::Impl::MaybePublish() {
     m.add_client_urls(u);
   ProposeMemberChange(raftpb::CONF_CHANGE_UPDATE_NODE, m, /*publish=*/true,
                       [](absl::StatusOr<ApplyResponse>) {});
+}
+
+void Member::Impl::MaybeAutoCompact(Clock::time_point now) {
+  auto revision = auto_compaction_->Next(now, store_->CurrentRevision());
+  if (!revision) return;
+  serverpb::ApplyRequest req;
+  req.mutable_compaction()->set_revision(*revision);
+  spdlog::info("{:x} auto-compacting to revision {}", id_, *revision);
+  inbox_.Push(Proposal{0, req.SerializeAsString()});
 }
 
 void Member::Impl::RevokeExpiredLeases() {
@@ -917,6 +981,13 @@ void Member::MemberAdd(const etcdserverpb::MemberAddRequest& request,
     m.add_peer_urls(parsed->ToString());
   }
   if (urls.empty()) return done(absl::InvalidArgumentError("member peer urls not provided"));
+  // etcd gives an added member a fresh id, so taken peer URLs are refused as such, not as
+  // the existing member that the URL-derived id here would name.
+  for (const auto& existing : impl_->membership_.List()) {
+    for (const auto& u : existing.peer_urls()) {
+      if (std::find(urls.begin(), urls.end(), u) != urls.end()) return done(ErrPeerUrlExist());
+    }
+  }
   m.set_id(ComputeMemberId(urls, impl_->options_.initial_cluster_token));
   m.set_is_learner(request.islearner());
   etcdserverpb::Member added = ToEtcdMember(m);

@@ -213,7 +213,6 @@ absl::StatusOr<ServerOptions> ParseServerFlags(const std::vector<std::string>& a
     return absl::InvalidArgumentError(e.what());
   }
   if (o.data_dir.empty()) o.data_dir = o.name + ".etcd";
-  if (o.wal_dir.empty()) o.wal_dir = o.data_dir + "/member/wal";
   if (o.quota_backend_bytes <= 0) o.quota_backend_bytes = int64_t{2} << 30;
   if (o.max_txn_ops == 0) return FlagError("max-txn-ops", "must be positive");
   for (auto* step : {&ResolveUrls, &ResolveTiming, &ResolveCompaction, &ResolveCluster}) {

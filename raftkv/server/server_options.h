@@ -20,7 +20,7 @@ enum class AutoCompactionMode { kPeriodic, kRevision };
 struct ServerOptions {
   std::string name = "default";
   std::string data_dir;  // default: "<name>.etcd"
-  std::string wal_dir;   // default: "<data_dir>/member/wal"
+  std::string wal_dir;   // empty: "<data_dir>/member/wal"
   std::vector<Url> listen_client_urls;
   std::vector<Url> advertise_client_urls;
   std::vector<Url> listen_peer_urls;

@@ -15,7 +15,8 @@ absl::StatusOr<std::unique_ptr<WalStorage>> WalStorage::Open(const std::string& 
   if (options.snapshots_to_keep == 0) {
     return absl::InvalidArgumentError("snapshots_to_keep must be at least 1");
   }
-  absl::StatusOr<Wal::Opened> opened = Wal::Open(JoinPath(dir, "wal"), options.wal);
+  absl::StatusOr<Wal::Opened> opened =
+      Wal::Open(options.wal_dir.empty() ? JoinPath(dir, "wal") : options.wal_dir, options.wal);
   if (!opened.ok()) return opened.status();
   absl::StatusOr<std::unique_ptr<SnapshotStore>> snapshots =
       SnapshotStore::Open(JoinPath(dir, "snap"), options.wal.logger);

@@ -19,6 +19,8 @@ struct WalStorageOptions {
   WalOptions wal;
   // Snapshot files kept after a new one is saved (at least 1: the current one).
   size_t snapshots_to_keep = 2;
+  // Where the WAL segments go; empty means dir/wal (etcd's --wal-dir, for a dedicated disk).
+  std::string wal_dir;
 };
 
 // raft::Storage backed by a Wal (dir/wal) and a SnapshotStore (dir/snap), with the live log
