@@ -134,6 +134,12 @@ class Member::Impl : public transport::TransportHandler {
                            ApplyCompletion done);
   void ReadLinearizable(std::function<void(absl::Status)> ready);
   etcdserverpb::ResponseHeader Header() const;
+  // The Cluster service's header: no revision, as etcd's (membership is not in the MVCC store).
+  etcdserverpb::ResponseHeader ClusterHeader() const {
+    etcdserverpb::ResponseHeader h = Header();
+    h.clear_revision();
+    return h;
+  }
   Clock::time_point Deadline() const { return Clock::now() + request_timeout_; }
 
   // Stamps cluster, member and term on a response, keeping the revision the apply set.
@@ -159,7 +165,7 @@ class Member::Impl : public transport::TransportHandler {
       auto members = Take<std::vector<serverpb::Member>>(std::move(r));
       if (!members.ok()) return done(members.status());
       Response resp;
-      *resp.mutable_header() = Header();
+      *resp.mutable_header() = ClusterHeader();
       for (const auto& m : *members)
         *resp.add_members() = ToEtcdMember(m);
       done(resp);
@@ -531,8 +537,10 @@ void Member::Impl::HandleReady() {
   // commit only once Advance says it is durable. Others must persist first: their messages
   // promise what they have on disk.
   if (leader) Send(std::move(rd.messages));
-  if (rd.snapshot) InstallSnapshot(*rd.snapshot);
   if (auto s = storage_->SaveReady(rd); !s.ok()) Fatal(s);
+  // Only once the WAL records the snapshot: a restart finds the store behind it and installs
+  // the checkpoint again, never the other way round.
+  if (rd.snapshot) InstallSnapshot(*rd.snapshot);
   if (!leader) Send(std::move(rd.messages));
   if (rd.hard_state) term_ = rd.hard_state->term();
   raft_index_ = storage_->LastIndex();
@@ -998,7 +1006,7 @@ void Member::MemberAdd(const etcdserverpb::MemberAddRequest& request,
         auto members = Take<std::vector<serverpb::Member>>(std::move(r));
         if (!members.ok()) return done(members.status());
         etcdserverpb::MemberAddResponse resp;
-        *resp.mutable_header() = impl->Header();
+        *resp.mutable_header() = impl->ClusterHeader();
         *resp.mutable_member() = added;
         FillMembers(*members, resp);
         done(resp);
@@ -1041,7 +1049,7 @@ void Member::MemberPromote(const etcdserverpb::MemberPromoteRequest& request,
 void Member::MemberList(const etcdserverpb::MemberListRequest&,
                         Done<etcdserverpb::MemberListResponse> done) {
   etcdserverpb::MemberListResponse resp;
-  *resp.mutable_header() = impl_->Header();
+  *resp.mutable_header() = impl_->ClusterHeader();
   FillMembers(impl_->membership_.List(), resp);
   done(resp);
 }
