@@ -134,12 +134,6 @@ class Member::Impl : public transport::TransportHandler {
                            ApplyCompletion done);
   void ReadLinearizable(std::function<void(absl::Status)> ready);
   etcdserverpb::ResponseHeader Header() const;
-  // The Cluster service's header: no revision, as etcd's (membership is not in the MVCC store).
-  etcdserverpb::ResponseHeader ClusterHeader() const {
-    etcdserverpb::ResponseHeader h = Header();
-    h.clear_revision();
-    return h;
-  }
   Clock::time_point Deadline() const { return Clock::now() + request_timeout_; }
 
   // Stamps cluster, member and term on a response, keeping the revision the apply set.
@@ -165,7 +159,7 @@ class Member::Impl : public transport::TransportHandler {
       auto members = Take<std::vector<serverpb::Member>>(std::move(r));
       if (!members.ok()) return done(members.status());
       Response resp;
-      *resp.mutable_header() = ClusterHeader();
+      *resp.mutable_header() = Header();
       for (const auto& m : *members)
         *resp.add_members() = ToEtcdMember(m);
       done(resp);
@@ -1006,7 +1000,7 @@ void Member::MemberAdd(const etcdserverpb::MemberAddRequest& request,
         auto members = Take<std::vector<serverpb::Member>>(std::move(r));
         if (!members.ok()) return done(members.status());
         etcdserverpb::MemberAddResponse resp;
-        *resp.mutable_header() = impl->ClusterHeader();
+        *resp.mutable_header() = impl->Header();
         *resp.mutable_member() = added;
         FillMembers(*members, resp);
         done(resp);
@@ -1049,7 +1043,7 @@ void Member::MemberPromote(const etcdserverpb::MemberPromoteRequest& request,
 void Member::MemberList(const etcdserverpb::MemberListRequest&,
                         Done<etcdserverpb::MemberListResponse> done) {
   etcdserverpb::MemberListResponse resp;
-  *resp.mutable_header() = impl_->ClusterHeader();
+  *resp.mutable_header() = impl_->Header();
   FillMembers(impl_->membership_.List(), resp);
   done(resp);
 }
