@@ -102,7 +102,13 @@ TEST_F(BadInputTest, WatchFromCompactedRevisionIsCanceledWithCompactRevision) {
     ASSERT_TRUE(Kv()->Compact(&context, request, &response).ok());
   }
 
-  auto watch = etcdserverpb::Watch::NewStub(cluster_.ChannelTo(1));
+  // The watch goes to another member: a linearizable read there first makes sure it has
+  // applied the compaction (which the Compact call waited for on member 0 only).
+  const size_t watched_member = 1;
+  ASSERT_TRUE(
+      cluster_.KeysWithPrefix(watched_member, "watched", In(milliseconds(5000)), &keys, nullptr)
+          .ok());
+  auto watch = etcdserverpb::Watch::NewStub(cluster_.ChannelTo(watched_member));
   grpc::ClientContext context;
   ConfigureCall(context, milliseconds(5000));
   auto stream = watch->Watch(&context);
@@ -112,10 +118,12 @@ TEST_F(BadInputTest, WatchFromCompactedRevisionIsCanceledWithCompactRevision) {
   ASSERT_TRUE(stream->Write(request));
   etcdserverpb::WatchResponse response;
   bool compacted = false;
+  std::string seen;
   while (!compacted && stream->Read(&response)) {
     compacted = response.compact_revision() != 0;
+    seen += response.ShortDebugString() + "\n";
   }
-  ASSERT_TRUE(compacted) << "no response with compact_revision before the deadline";
+  ASSERT_TRUE(compacted) << "no response with compact_revision before the deadline; got:\n" << seen;
   EXPECT_EQ(response.compact_revision(), revision);
   EXPECT_TRUE(response.canceled());
   EXPECT_EQ(response.events_size(), 0);
