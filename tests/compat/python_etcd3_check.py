@@ -18,8 +18,9 @@ import tempfile
 import threading
 import time
 
-# etcd3 0.12's generated *_pb2 modules predate protobuf 4's C++ descriptors; the pure-python
-# implementation reads them with any protobuf Debian ships (and is plenty fast for a test).
+# Debian 12's protobuf loads etcd3 0.12's old generated *_pb2 modules with either
+# implementation (checked); the pure-python one is pinned because newer protobufs refuse such
+# modules with the C++ one, and it is fast enough for a test.
 os.environ.setdefault("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", "python")
 
 import etcd3  # noqa: E402
