@@ -428,7 +428,8 @@ void Raft::Campaign(CampaignType t) {
     m.set_term(term);
     m.set_index(log_.LastIndex());
     m.set_log_term(log_.LastTerm());
-    if (t == CampaignType::kTransfer) m.set_context(std::string(kCampaignTransfer));
+    if (t == CampaignType::kTransfer)
+      m.set_context(kCampaignTransfer.data(), kCampaignTransfer.size());
     Send(std::move(m));
   }
 }
@@ -463,11 +464,11 @@ absl::Status Raft::Step(raftpb::Message m) {
         return absl::OkStatus();
       }
     }
-    if (m.type() == raftpb::MSG_PRE_VOTE) {
-      // A pre-vote never changes our term.
-    } else if (m.type() == raftpb::MSG_PRE_VOTE_RESP && !m.reject()) {
-      // A granted pre-vote carries the term we asked about; the term moves when we win.
-    } else {
+    // A pre-vote never changes our term, and a granted pre-vote response carries the term we
+    // asked about (the term moves only when we win).
+    bool keeps_term =
+        m.type() == raftpb::MSG_PRE_VOTE || (m.type() == raftpb::MSG_PRE_VOTE_RESP && !m.reject());
+    if (!keeps_term) {
       logger_->info("{:x} [term: {}] received a {} message with higher term from {:x} [term: {}]",
                     id_, term_, raftpb::MessageType_Name(m.type()), m.from(), m.term());
       bool from_leader = m.type() == raftpb::MSG_APP || m.type() == raftpb::MSG_HEARTBEAT ||

@@ -40,7 +40,7 @@ void LinearizableReads::OnReadState(const raft::ReadState& state, uint64_t appli
     round_.clear();
     round_ctx_.clear();
   }
-  Release(std::move(ready));
+  Release(ready);
 }
 
 void LinearizableReads::OnApplied(uint64_t applied) {
@@ -53,7 +53,7 @@ void LinearizableReads::OnApplied(uint64_t applied) {
       ready.push_back(std::move(it->second));
     waiting_.erase(waiting_.begin(), end);
   }
-  Release(std::move(ready));
+  Release(ready);
 }
 
 void LinearizableReads::Expire(Clock::time_point now, const absl::Status& status) {
@@ -99,8 +99,8 @@ void LinearizableReads::FailAll(const absl::Status& status) {
     r.ready(status);
 }
 
-void LinearizableReads::Release(std::vector<Read> reads) {
-  for (auto& r : reads)
+void LinearizableReads::Release(const std::vector<Read>& reads) {
+  for (const auto& r : reads)
     r.ready(absl::OkStatus());
 }
 

@@ -51,7 +51,7 @@ class LinearizableReads {
     Ready ready;
   };
   // Runs the ready callbacks of reads whose index is applied; lock released first.
-  void Release(std::vector<Read> reads);
+  void Release(const std::vector<Read>& reads);
 
   const std::chrono::milliseconds round_retry_;
   absl::Mutex mu_;
