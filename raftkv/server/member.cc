@@ -165,7 +165,8 @@ class Member::Impl : public transport::TransportHandler {
       done(resp);
     };
   }
-  absl::Status CheckWritable(const serverpb::ApplyRequest& req) const;
+  // Refuses writes while the NOSPACE alarm is raised, raising it when the quota is exceeded.
+  absl::Status CheckWritable(const serverpb::ApplyRequest& req);
   void TransferLeadership(uint64_t target) { inbox_.Push(LeaderTransfer{target}); }
 
   const ServerOptions options_;
@@ -770,7 +771,7 @@ etcdserverpb::ResponseHeader Member::Impl::Header() const {
   return h;
 }
 
-absl::Status Member::Impl::CheckWritable(const serverpb::ApplyRequest& req) const {
+absl::Status Member::Impl::CheckWritable(const serverpb::ApplyRequest& req) {
   bool writes = req.has_put() || req.has_txn() || req.has_lease_grant();
   if (!writes) return absl::OkStatus();
   if (applier_->alarms().Has(etcdserverpb::NOSPACE)) return ErrNoSpace();
@@ -780,7 +781,7 @@ absl::Status Member::Impl::CheckWritable(const serverpb::ApplyRequest& req) cons
     alarm.mutable_alarm()->set_action(etcdserverpb::AlarmRequest::ACTIVATE);
     alarm.mutable_alarm()->set_memberid(id_);
     alarm.mutable_alarm()->set_alarm(etcdserverpb::NOSPACE);
-    const_cast<Impl*>(this)->inbox_.Push(Proposal{0, alarm.SerializeAsString()});
+    inbox_.Push(Proposal{0, alarm.SerializeAsString()});
     return ErrNoSpace();
   }
   return absl::OkStatus();
