@@ -37,17 +37,22 @@ function(raftkv_proto_library target)
   target_link_libraries(${target} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
 endfunction()
 
-# raftkv_test(<name> LABEL <label> SOURCES <files> [LIBS <targets>])
-# One GoogleTest binary; each TEST becomes a CTest test carrying the label.
+# raftkv_test(<name> LABEL <label> SOURCES <files> [LIBS <targets>] [TIMEOUT <s>] [SERIAL])
+# One GoogleTest binary; each TEST becomes a CTest test carrying the label. SERIAL runs its
+# tests alone, for tests that measure time (elections) and must not share the 2 cores.
 function(raftkv_test name)
-  cmake_parse_arguments(ARG "" "LABEL;TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL" "LABEL;TIMEOUT" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   raftkv_strict(${name})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 300)
   endif()
+  set(serial FALSE)
+  if(ARG_SERIAL)
+    set(serial TRUE)
+  endif()
   gtest_discover_tests(${name}
-    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
+    PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT} RUN_SERIAL ${serial}
     DISCOVERY_TIMEOUT 60)
 endfunction()
