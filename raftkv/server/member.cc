@@ -67,8 +67,11 @@ struct CheckpointReady {
 struct LeaderTransfer {
   uint64_t target;
 };
+// A linearizable read was queued: the raft thread starts a ReadIndex round now rather than at
+// its next tick.
+struct ReadQueued {};
 using RaftEvent = std::variant<raftpb::Message, Proposal, ConfChangeProposal, PeerUnreachable,
-                               PeerSnapshotStatus, CheckpointReady, LeaderTransfer>;
+                               PeerSnapshotStatus, CheckpointReady, LeaderTransfer, ReadQueued>;
 
 // The member table and raft ConfState as of a log index, for snapshot descriptors.
 struct MembershipAt {
@@ -490,6 +493,7 @@ void Member::Impl::Handle(RaftEvent& event, std::vector<Proposal>& proposals) {
   } else if (auto* t = std::get_if<LeaderTransfer>(&event)) {
     node_->TransferLeader(t->target);
   }
+  // ReadQueued only wakes the loop, which asks LinearizableReads for a round after the events.
 }
 
 // etcd promotes a learner only once it holds at least 90% of the leader's log, so that the
@@ -820,6 +824,7 @@ void Member::Impl::ReadLinearizable(std::function<void(absl::Status)> ready) {
     // The read itself runs on a worker: the thread that confirmed it must not wait on disk.
     workers_->Submit([ready = std::move(ready), s] { ready(s); });
   });
+  inbox_.Push(ReadQueued{});
 }
 
 // ---------------------------------------------------------------------------------------

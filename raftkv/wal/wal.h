@@ -75,6 +75,9 @@ class Wal {
   // fdatasync runs when there are entries or the term or vote changed, which is exactly
   // raft's Ready::must_sync; a hard state that differs only in commit is written but not
   // synced, since raft recomputes commit after a crash. Nothing to write costs nothing.
+  // A Save interrupted by a crash (it never returned) may survive in part: a prefix of its
+  // records, such as its entries without the hard state written after them. Raft is safe
+  // with that, as with etcd's WAL: nothing was acknowledged or promised from that Save.
   absl::Status Save(const raftpb::HardState* hard_state, const std::vector<raftpb::Entry>& entries);
 
   // Records that a snapshot covers the log up to metadata.index(), durably. Entries after it
