@@ -523,18 +523,6 @@ absl::StatusOr<std::vector<std::string>> Store::KeysWithLease(int64_t lease) con
   return keys;
 }
 
-absl::Status Store::ForEachLeasedKey(
-    const std::function<void(int64_t lease, std::string_view key)>& visit) const {
-  absl::ReaderMutexLock db_lock(&db_mu_);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), lease_cf_));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const std::string_view key = View(it->key());
-    if (key.size() < 8) return absl::DataLossError("mvcc: malformed lease key");
-    visit(static_cast<int64_t>(*DecodeFixed64(key.substr(0, 8))), key.substr(8));
-  }
-  return ToStatus(it->status(), "lease scan");
-}
-
 absl::StatusOr<HistoryChunk> Store::ReadHistory(const KeyRange& range, int64_t from, int64_t to,
                                                 bool prev_kv, size_t max_bytes) const {
   absl::ReaderMutexLock db_lock(&db_mu_);

@@ -105,9 +105,6 @@ class Store : public EventHistory {
 
   // The keys attached to `lease` at the current revision (for lease revocation).
   absl::StatusOr<std::vector<std::string>> KeysWithLease(int64_t lease) const;
-  // Every (lease, key) attachment, in lease order (for the lease module's recovery).
-  absl::Status ForEachLeasedKey(
-      const std::function<void(int64_t lease, std::string_view key)>& visit) const;
 
   // Watches (see WatchHub::Watch).
   std::shared_ptr<Watcher> Watch(WatchOptions options, std::function<void()> on_ready);

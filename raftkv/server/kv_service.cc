@@ -25,7 +25,7 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* context,
     return RefuseUnary(context, status);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  member_->Range(*request, FinishUnary(reactor, response, member_));
+  member_->Range(*request, FinishUnary(reactor, response));
   return reactor;
 }
 
@@ -35,7 +35,7 @@ grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* context,
   if (status.ok()) status = CheckRequestSize(*request, max_request_bytes_);
   if (!status.ok()) return RefuseUnary(context, status);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  member_->Put(*request, FinishUnary(reactor, response, member_));
+  member_->Put(*request, FinishUnary(reactor, response));
   return reactor;
 }
 
@@ -46,7 +46,7 @@ grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* co
   if (status.ok()) status = CheckRequestSize(*request, max_request_bytes_);
   if (!status.ok()) return RefuseUnary(context, status);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  member_->DeleteRange(*request, FinishUnary(reactor, response, member_));
+  member_->DeleteRange(*request, FinishUnary(reactor, response));
   return reactor;
 }
 
@@ -56,7 +56,7 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* context,
   if (status.ok()) status = CheckRequestSize(*request, max_request_bytes_);
   if (!status.ok()) return RefuseUnary(context, status);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  member_->Txn(*request, FinishUnary(reactor, response, member_));
+  member_->Txn(*request, FinishUnary(reactor, response));
   return reactor;
 }
 
@@ -64,7 +64,7 @@ grpc::ServerUnaryReactor* KvService::Compact(grpc::CallbackServerContext* contex
                                              const CompactionRequest* request,
                                              CompactionResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  member_->Compact(*request, FinishUnary(reactor, response, member_));
+  member_->Compact(*request, FinishUnary(reactor, response));
   return reactor;
 }
 

@@ -113,7 +113,7 @@ grpc::ServerUnaryReactor* LeaseService::LeaseGrant(grpc::CallbackServerContext* 
                                                    const etcdserverpb::LeaseGrantRequest* request,
                                                    etcdserverpb::LeaseGrantResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  member_->LeaseGrant(*request, FinishUnary(reactor, response, member_));
+  member_->LeaseGrant(*request, FinishUnary(reactor, response));
   return reactor;
 }
 
@@ -121,7 +121,7 @@ grpc::ServerUnaryReactor* LeaseService::LeaseRevoke(grpc::CallbackServerContext*
                                                     const etcdserverpb::LeaseRevokeRequest* request,
                                                     etcdserverpb::LeaseRevokeResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  member_->LeaseRevoke(*request, FinishUnary(reactor, response, member_));
+  member_->LeaseRevoke(*request, FinishUnary(reactor, response));
   return reactor;
 }
 
@@ -135,7 +135,7 @@ grpc::ServerUnaryReactor* LeaseService::LeaseTimeToLive(
     etcdserverpb::LeaseTimeToLiveResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const int64_t id = request->id();
-  Done<etcdserverpb::LeaseTimeToLiveResponse> finish = FinishUnary(reactor, response, member_);
+  Done<etcdserverpb::LeaseTimeToLiveResponse> finish = FinishUnary(reactor, response);
   member_->LeaseTimeToLive(*request,
                            [id, finish = std::move(finish)](
                                absl::StatusOr<etcdserverpb::LeaseTimeToLiveResponse> result) {
@@ -155,7 +155,7 @@ grpc::ServerUnaryReactor* LeaseService::LeaseLeases(grpc::CallbackServerContext*
                                                     const etcdserverpb::LeaseLeasesRequest* request,
                                                     etcdserverpb::LeaseLeasesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  member_->LeaseLeases(*request, FinishUnary(reactor, response, member_));
+  member_->LeaseLeases(*request, FinishUnary(reactor, response));
   return reactor;
 }
 

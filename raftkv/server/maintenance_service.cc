@@ -164,7 +164,7 @@ grpc::ServerUnaryReactor* MaintenanceService::Alarm(grpc::CallbackServerContext*
                                                     const etcdserverpb::AlarmRequest* request,
                                                     etcdserverpb::AlarmResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  member_->Alarm(*request, FinishUnary(reactor, response, member_));
+  member_->Alarm(*request, FinishUnary(reactor, response));
   return reactor;
 }
 
@@ -172,7 +172,7 @@ grpc::ServerUnaryReactor* MaintenanceService::Status(grpc::CallbackServerContext
                                                      const etcdserverpb::StatusRequest* /*request*/,
                                                      etcdserverpb::StatusResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  Done<etcdserverpb::StatusResponse> finish = FinishUnary(reactor, response, member_);
+  Done<etcdserverpb::StatusResponse> finish = FinishUnary(reactor, response);
   member_->Status(
       [finish = std::move(finish)](absl::StatusOr<etcdserverpb::StatusResponse> result) {
         if (result.ok() && result->version().empty()) {
@@ -188,7 +188,7 @@ grpc::ServerUnaryReactor* MaintenanceService::Defragment(
     etcdserverpb::DefragmentResponse* response) {
   spdlog::info("starting defragment");
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  member_->Defragment(FinishUnary(reactor, response, member_));
+  member_->Defragment(FinishUnary(reactor, response));
   return reactor;
 }
 
@@ -196,8 +196,7 @@ grpc::ServerUnaryReactor* MaintenanceService::Hash(grpc::CallbackServerContext* 
                                                    const etcdserverpb::HashRequest* /*request*/,
                                                    etcdserverpb::HashResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  RunInBackground(
-      [this, reactor, response] { FinishUnary(reactor, response, member_)(member_->Hash()); });
+  RunInBackground([this, reactor, response] { FinishUnary(reactor, response)(member_->Hash()); });
   return reactor;
 }
 
@@ -207,7 +206,7 @@ grpc::ServerUnaryReactor* MaintenanceService::HashKV(grpc::CallbackServerContext
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const int64_t revision = request->revision();
   RunInBackground([this, reactor, response, revision] {
-    FinishUnary(reactor, response, member_)(member_->HashKV(revision));
+    FinishUnary(reactor, response)(member_->HashKV(revision));
   });
   return reactor;
 }
@@ -223,7 +222,7 @@ grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(
     grpc::CallbackServerContext* context, const etcdserverpb::MoveLeaderRequest* request,
     etcdserverpb::MoveLeaderResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  member_->MoveLeader(*request, FinishUnary(reactor, response, member_));
+  member_->MoveLeader(*request, FinishUnary(reactor, response));
   return reactor;
 }
 

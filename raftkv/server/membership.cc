@@ -148,17 +148,4 @@ bool ClusterMembership::IsRemoved(uint64_t id) const {
   return removed_.contains(id);
 }
 
-raftpb::ConfState ClusterMembership::ToConfState() const {
-  absl::MutexLock lock(&mu_);
-  raftpb::ConfState cs;
-  for (const auto& [id, m] : members_) {
-    if (m.is_learner()) {
-      cs.add_learners(id);
-    } else {
-      cs.add_voters(id);
-    }
-  }
-  return cs;
-}
-
 }  // namespace raftkv::server

@@ -40,8 +40,6 @@ class ClusterMembership {
   std::vector<serverpb::Member> List() const;  // by id
   std::set<uint64_t> Removed() const;
   bool IsRemoved(uint64_t id) const;
-  // The raft ConfState the table corresponds to (voters and learners).
-  raftpb::ConfState ToConfState() const;
 
  private:
   mutable absl::Mutex mu_;

@@ -27,18 +27,19 @@ inline void FillHeader(const etcdserverpb::ResponseHeader& now,
 // exactly once, on a member thread, so the completion below finishes the RPC there: no gRPC
 // thread ever waits for raft.
 
-// The completion of a Member call that answers a unary RPC: the response with its header
-// filled, or the member's error as etcd's gRPC status.
+// The completion of a Member call that answers a unary RPC: the response as the member made
+// it (Member stamps every response's header), or the member's error as etcd's gRPC status.
+// `adjust`, when given, edits the response before it is sent.
 template <typename Response>
 Done<Response> FinishUnary(grpc::ServerUnaryReactor* reactor, Response* response,
-                           const Member* member) {
-  return [reactor, response, member](absl::StatusOr<Response> result) {
+                           void (*adjust)(Response&) = nullptr) {
+  return [reactor, response, adjust](absl::StatusOr<Response> result) {
     if (!result.ok()) {
       reactor->Finish(ToGrpcStatus(result.status()));
       return;
     }
     *response = *std::move(result);
-    FillHeader(member->Header(), response->mutable_header());
+    if (adjust != nullptr) adjust(*response);
     reactor->Finish(grpc::Status::OK);
   };
 }

@@ -232,15 +232,9 @@ TEST_F(StoreTest, LeaseIndexFollowsPutsAndDeletes) {
   Delete("c");
   EXPECT_THAT(*store_->KeysWithLease(5), ElementsAre("a"));
   EXPECT_THAT(*store_->KeysWithLease(6), ElementsAre("b"));
-  Reopen();
-  std::vector<std::pair<int64_t, std::string>> all;
-  ASSERT_TRUE(store_
-                  ->ForEachLeasedKey([&](int64_t lease, std::string_view key) {
-                    all.emplace_back(lease, std::string(key));
-                  })
-                  .ok());
-  EXPECT_THAT(all, ElementsAre(std::pair<int64_t, std::string>{5, "a"},
-                               std::pair<int64_t, std::string>{6, "b"}));
+  Reopen();  // the index is durable: the same attachments after a restart
+  EXPECT_THAT(*store_->KeysWithLease(5), ElementsAre("a"));
+  EXPECT_THAT(*store_->KeysWithLease(6), ElementsAre("b"));
 }
 
 TEST_F(StoreTest, WritesInOneBatchSeeEachOther) {
