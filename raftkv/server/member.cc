@@ -1189,6 +1189,18 @@ std::string Member::MetricsText() const {
   return out;
 }
 
+bool Member::WaitUntilPublished() const {
+  const Impl& i = *impl_;
+  auto start = Clock::now();
+  while (!i.published_.load()) {
+    auto waited = Clock::now() - start;
+    bool leaderless = i.leader_.load() == 0 && waited > 2 * i.options_.election_timeout;
+    if (leaderless || waited > i.request_timeout_) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 bool Member::IsRemoved() const {
   return impl_->membership_.IsRemoved(impl_->id_);
 }

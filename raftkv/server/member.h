@@ -114,6 +114,11 @@ class Member {
   bool IsHealthy() const;
   // True once this member applied its own removal from the cluster: it should stop.
   bool IsRemoved() const;
+  // Waits until this member has published its name and client URLs to the cluster (etcd
+  // serves clients only from then on, so a client never sees a member without its URLs).
+  // Returns false instead when no leader appeared within two election timeouts: a member
+  // that cannot reach its cluster still serves, to report that it has no leader.
+  bool WaitUntilPublished() const;
   // Prometheus text-format metrics.
   std::string MetricsText() const;
 

@@ -186,6 +186,9 @@ int Run(std::vector<std::string> args) {
   logged_member_id.store((*member)->id());
   spdlog::info("member {:x} of cluster {:x} started", (*member)->id(), (*member)->cluster_id());
 
+  if (!(*member)->WaitUntilPublished()) {
+    spdlog::warn("no leader found within two election timeouts; serving clients anyway");
+  }
   server::GrpcServerOptions grpc_options;
   if (*progress_interval) grpc_options.progress_notify_interval = **progress_interval;
   absl::StatusOr<std::unique_ptr<server::GrpcServer>> grpc =
