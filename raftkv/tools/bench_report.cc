@@ -92,12 +92,15 @@ std::string RenderText(const BenchReport& report) {
   const LatencySummaryMs latency = Summarize(report.sorted_latencies_ns);
   std::string text = absl::StrFormat(
       "%s: %d ok, %d errors in %.3f s\n"
-      "  throughput     %.1f requests/s\n"
+      "  throughput     %.1f %s/s\n"
       "  latency (ms)   avg %.3f  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f\n"
       "  tool CPU       %.2f us/request (%.3f s user+sys)\n",
       report.operation, report.successes, report.failures, report.elapsed_seconds,
-      Throughput(report), latency.avg, latency.p50, latency.p90, latency.p99, latency.p999,
-      latency.max, CpuMicrosPerRequest(report), report.cpu_seconds);
+      Throughput(report), report.unit, latency.avg, latency.p50, latency.p90, latency.p99,
+      latency.p999, latency.max, CpuMicrosPerRequest(report), report.cpu_seconds);
+  for (const auto& [name, value] : report.details) {
+    absl::StrAppendFormat(&text, "  %-14s %g\n", name, value);
+  }
   for (const auto& [message, count] : report.errors_by_message) {
     absl::StrAppendFormat(&text, "  error x%d: %s\n", count, message);
   }
@@ -110,14 +113,19 @@ std::string RenderJson(const BenchReport& report) {
   for (const auto& [message, count] : report.errors_by_message) {
     errors.push_back(absl::StrCat(JsonString(message), ":", count));
   }
+  std::vector<std::string> details;
+  for (const auto& [name, value] : report.details) {
+    details.push_back(absl::StrFormat("%s:%.6g", JsonString(name), value));
+  }
   return absl::StrFormat(
       "{\"operation\":%s,\"successes\":%d,\"failures\":%d,\"elapsed_s\":%.6f,"
       "\"requests_per_s\":%.3f,\"latency_ms\":{\"avg\":%.6f,\"p50\":%.6f,\"p90\":%.6f,"
       "\"p99\":%.6f,\"p99_9\":%.6f,\"max\":%.6f},\"cpu_s\":%.6f,\"cpu_us_per_request\":%.3f,"
-      "\"errors\":{%s}}\n",
+      "\"errors\":{%s},\"unit\":%s,\"details\":{%s}}\n",
       JsonString(report.operation), report.successes, report.failures, report.elapsed_seconds,
       Throughput(report), latency.avg, latency.p50, latency.p90, latency.p99, latency.p999,
-      latency.max, report.cpu_seconds, CpuMicrosPerRequest(report), absl::StrJoin(errors, ","));
+      latency.max, report.cpu_seconds, CpuMicrosPerRequest(report), absl::StrJoin(errors, ","),
+      JsonString(report.unit), absl::StrJoin(details, ","));
 }
 
 }  // namespace raftkv::bench

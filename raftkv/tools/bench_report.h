@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace raftkv::bench {
@@ -17,12 +18,14 @@ struct WorkerResult {
 // The whole run, merged over workers.
 struct BenchReport {
   std::string operation;
+  std::string unit = "requests";  // what the throughput counts (watch: "events")
   int64_t successes = 0;
   int64_t failures = 0;
   double elapsed_seconds = 0;
   double cpu_seconds = 0;                    // user + sys of this process
   std::vector<int64_t> sorted_latencies_ns;  // ascending
   std::map<std::string, int64_t> errors_by_message;
+  std::vector<std::pair<std::string, double>> details;  // case-specific figures, e.g. watchers
 };
 
 BenchReport MergeResults(std::string operation, std::vector<WorkerResult> results,
