@@ -135,7 +135,11 @@ absl::Status UnpackInto(SnapshotReader& r, const fs::path& target) {
     if (rel.is_absolute() || name.find("..") != std::string::npos) return r.Bad("unsafe file name");
     auto size = r.ReadInt(8);
     if (!size.ok()) return size.status();
-    fs::create_directories((target / rel).parent_path());
+    // The error_code overload: a name whose directory part is an earlier file's name must be
+    // refused as damage, not thrown.
+    std::error_code ec;
+    fs::create_directories((target / rel).parent_path(), ec);
+    if (ec) return r.Bad(absl::StrCat("cannot create the directory of ", name, ": ", ec.message()));
     std::ofstream out(target / rel, std::ios::binary);
     std::string buf;
     for (uint64_t left = *size; left > 0;) {
