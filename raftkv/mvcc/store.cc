@@ -440,9 +440,12 @@ absl::StatusOr<etcdserverpb::RangeResponse> Store::Range(
     if (!fast.ok()) return fast.status();
     if (fast->has_value()) return std::move(**fast);
   }
+  // `current` was read before the iterator exists: every write up to it is in RocksDB before
+  // it is published, so the iterator sees all of them. Reading the revision after the
+  // iterator could name a write published in between that the iterator does not see.
   const rocksdb::ReadOptions read = request.range_end().empty() ? PointRead() : ScanRead();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, kv_cf_));
-  return ExecuteRange(it.get(), request, CurrentRevision(), CompactRevision());
+  return ExecuteRange(it.get(), request, current, CompactRevision());
 }
 
 absl::StatusOr<std::optional<etcdserverpb::RangeResponse>> Store::PointRangeAtCurrent(
@@ -477,8 +480,10 @@ absl::StatusOr<std::optional<etcdserverpb::RangeResponse>> Store::PointRangeAtCu
 
 absl::StatusOr<HashKVResult> Store::HashKV(int64_t revision) const {
   absl::ReaderMutexLock db_lock(&db_mu_);
-  SnapshotGuard snapshot(db_.get());
+  // The revision before the snapshot, so that the snapshot holds every write up to it (see
+  // Range).
   HashKVResult result{0, CurrentRevision(), CompactRevision()};
+  SnapshotGuard snapshot(db_.get());
   if (revision > 0 && revision <= result.compact_revision) return ErrCompacted();
   if (revision > result.current_revision) return ErrFutureRev();
   if (revision == 0) revision = result.current_revision;
