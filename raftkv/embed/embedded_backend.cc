@@ -1,0 +1,166 @@
+// The embedded implementation of raftkv::KV: calls go straight to the Member's async API.
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "raftkv/embed/member_core.h"
+#include "raftkv/server/errors.h"
+#include "raftkv/server/watch_stream.h"
+
+namespace raftkv::internal {
+namespace {
+
+namespace pb = etcdserverpb;
+
+// One watch: a server-side WatchStream on the member's store, drained by a thread of its own
+// whenever the store says it has something.
+class EmbeddedWatch final : public WatchStreamHandle, public MemberUser {
+ public:
+  EmbeddedWatch(std::shared_ptr<MemberCore> core, WatchSink sink)
+      : core_(std::move(core)), sink_(std::move(sink)) {}
+
+  ~EmbeddedWatch() override {
+    core_->Unregister(this);
+    Shutdown(/*member_stopping=*/false);
+  }
+
+  absl::Status Start(const pb::WatchCreateRequest& request, Deadline deadline) {
+    {
+      auto [member, lock] = core_->Acquire();
+      if (member == nullptr) return server::ErrStopped();
+      stream_ = std::make_unique<server::WatchStream>(
+          &member->store(), [member] { return member->Header(); }, server::WatchStreamOptions{},
+          [this] { Wake(); });
+      core_->Register(this);
+      pb::WatchRequest create;
+      *create.mutable_create_request() = request;
+      stream_->Handle(create);
+    }
+    thread_ = std::thread([this] { Run(); });
+    std::unique_lock lock(mu_);
+    changed_.wait_until(lock, deadline, [&] { return created_ || stopping_; });
+    if (created_) return absl::OkStatus();
+    return stopping_ ? server::ErrStopped()
+                     : absl::DeadlineExceededError("watch not created before the deadline");
+  }
+
+  void OnMemberStopping() override { Shutdown(/*member_stopping=*/true); }
+
+ private:
+  void Wake() {
+    std::lock_guard lock(mu_);
+    ready_ = true;
+    changed_.notify_all();
+  }
+
+  void Run() {
+    for (;;) {
+      {
+        std::unique_lock lock(mu_);
+        changed_.wait(lock, [&] { return ready_ || stopping_; });
+        if (stopping_) return;
+        ready_ = false;
+      }
+      for (const pb::WatchResponse& response : stream_->Poll()) {
+        sink_(response);
+        if (response.created()) {
+          std::lock_guard lock(mu_);
+          created_ = true;
+          changed_.notify_all();
+        }
+        if (response.canceled()) return;  // compacted or refused: nothing follows
+      }
+    }
+  }
+
+  // Idempotent. Joins the thread, then ends the stream (which must go before the member).
+  void Shutdown(bool member_stopping) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+      changed_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+    stream_.reset();
+    if (member_stopping) {
+      pb::WatchResponse last;
+      last.set_canceled(true);
+      last.set_cancel_reason(std::string(server::ErrStopped().message()));
+      sink_(last);
+    }
+  }
+
+  const std::shared_ptr<MemberCore> core_;
+  const WatchSink sink_;
+  std::unique_ptr<server::WatchStream> stream_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool ready_ = false;
+  bool created_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+class EmbeddedBackend final : public Backend {
+ public:
+  EmbeddedBackend(std::shared_ptr<MemberCore> core, bool own) : core_(std::move(core)), own_(own) {}
+  ~EmbeddedBackend() override {
+    if (own_) core_->Stop();
+  }
+
+  void Range(const pb::RangeRequest& request, Deadline, Done<pb::RangeResponse> done) override {
+    core_->With(done, [&](server::Member& m) { m.Range(request, std::move(done)); });
+  }
+  void Put(const pb::PutRequest& request, Deadline, Done<pb::PutResponse> done) override {
+    core_->With(done, [&](server::Member& m) { m.Put(request, std::move(done)); });
+  }
+  void DeleteRange(const pb::DeleteRangeRequest& request, Deadline,
+                   Done<pb::DeleteRangeResponse> done) override {
+    core_->With(done, [&](server::Member& m) { m.DeleteRange(request, std::move(done)); });
+  }
+  void Txn(const pb::TxnRequest& request, Deadline, Done<pb::TxnResponse> done) override {
+    core_->With(done, [&](server::Member& m) { m.Txn(request, std::move(done)); });
+  }
+  void Compact(const pb::CompactionRequest& request, Deadline,
+               Done<pb::CompactionResponse> done) override {
+    core_->With(done, [&](server::Member& m) { m.Compact(request, std::move(done)); });
+  }
+  void LeaseGrant(const pb::LeaseGrantRequest& request, Deadline,
+                  Done<pb::LeaseGrantResponse> done) override {
+    core_->With(done, [&](server::Member& m) { m.LeaseGrant(request, std::move(done)); });
+  }
+  void LeaseRevoke(const pb::LeaseRevokeRequest& request, Deadline,
+                   Done<pb::LeaseRevokeResponse> done) override {
+    core_->With(done, [&](server::Member& m) { m.LeaseRevoke(request, std::move(done)); });
+  }
+  void LeaseTimeToLive(const pb::LeaseTimeToLiveRequest& request, Deadline,
+                       Done<pb::LeaseTimeToLiveResponse> done) override {
+    core_->With(done, [&](server::Member& m) { m.LeaseTimeToLive(request, std::move(done)); });
+  }
+  void LeaseKeepAlive(const pb::LeaseKeepAliveRequest& request, Deadline,
+                      Done<pb::LeaseKeepAliveResponse> done) override {
+    core_->With(done, [&](server::Member& m) { m.LeaseKeepAlive(request, std::move(done)); });
+  }
+
+  absl::StatusOr<std::unique_ptr<WatchStreamHandle>> Watch(const pb::WatchCreateRequest& request,
+                                                           Deadline deadline,
+                                                           WatchSink sink) override {
+    auto watch = std::make_unique<EmbeddedWatch>(core_, std::move(sink));
+    if (absl::Status s = watch->Start(request, deadline); !s.ok()) return s;
+    return watch;
+  }
+
+ private:
+  const std::shared_ptr<MemberCore> core_;
+  const bool own_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> NewEmbeddedBackend(std::shared_ptr<MemberCore> core, bool own) {
+  return std::make_unique<EmbeddedBackend>(std::move(core), own);
+}
+
+}  // namespace raftkv::internal
