@@ -352,6 +352,7 @@ absl::Status Member::Impl::StartTransport() {
   to.cluster_id = cluster_id_;
   to.listen_address = options_.listen_peer_urls.front().HostPort();
   to.snapshot_dir = member_dir_ / "incoming";
+  to.fault_file = options_.experimental_fault_file;
   transport_ = std::make_unique<transport::PeerTransport>(std::move(to), this);
   if (auto s = transport_->Start(); !s.ok()) return s;
   // Until the member table names them, peers come from --initial-cluster (a joining member

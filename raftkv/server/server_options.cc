@@ -70,6 +70,8 @@ void DefineFlags(CLI::App& app, ServerOptions& o, RawFlags& raw) {
                  "Auto compaction retention (0 disables): a duration such as '1h' or a number "
                  "of hours for periodic, a number of revisions for revision mode.");
   app.add_option("--log-level", o.log_level, "debug, info, warn, error, panic, or fatal.");
+  // Hidden (no group): robustness tests partition members through it.
+  app.add_option("--experimental-fault-file", o.experimental_fault_file)->group("");
 }
 
 absl::Status ResolveUrls(const RawFlags& raw, ServerOptions& o) {

@@ -41,6 +41,9 @@ struct ServerOptions {
   std::chrono::milliseconds auto_compaction_period{0};
   int64_t auto_compaction_revisions = 0;
   std::string log_level = "info";
+  // Tests only (hidden flag): a file of rules that drop, delay or lose this member's outgoing
+  // raft messages per peer, re-read while running (raftkv/transport/fault_injector.h).
+  std::string experimental_fault_file;
 
   // The election timeout in heartbeat ticks (raft's election_tick).
   int ElectionTicks() const { return static_cast<int>(election_timeout / heartbeat_interval); }

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "asio.hpp"
 #include "raftkv/transport/context.h"
+#include "raftkv/transport/fault_injector.h"
 #include "raftkv/transport/inbound.h"
 #include "raftkv/transport/message_stream.h"
 #include "raftkv/transport/peer_address.h"
@@ -43,6 +44,9 @@ class PeerTransport::Impl {
     std::shared_ptr<SnapshotSender> snapshots;
   };
 
+  // Send past the fault injector (the injector itself delivers delayed messages here).
+  void SendNow(std::vector<raftpb::Message> messages);
+
   absl::StatusOr<asio::ip::tcp::endpoint> ResolveListenAddress();
   void AcceptNext();
   void OnAccepted(const asio::error_code& ec, asio::ip::tcp::socket socket);
@@ -69,6 +73,8 @@ class PeerTransport::Impl {
   // Accepted connections, so that Stop can close them.
   std::mutex inbound_mu_;
   std::vector<std::weak_ptr<InboundConnection>> inbound_;
+
+  std::unique_ptr<FaultInjector> faults_;  // only with TransportOptions::fault_file
 };
 
 absl::StatusOr<asio::ip::tcp::endpoint> PeerTransport::Impl::ResolveListenAddress() {
@@ -111,6 +117,12 @@ absl::Status PeerTransport::Impl::Start() {
   if (ec) return fail("local endpoint");
   listen_port_.store(local.port(), std::memory_order_release);
   started_ = true;
+  if (!context_.options.fault_file.empty()) {
+    faults_ = std::make_unique<FaultInjector>(
+        context_.options.fault_file, context_.id(),
+        [this](std::vector<raftpb::Message> due) { SendNow(std::move(due)); }, context_.logger);
+    faults_->Start();
+  }
   context_.logger->info("{:x} listening for peers on {}:{} (cluster {:x})", context_.id(),
                         local.address().to_string(), local.port(), context_.options.cluster_id);
   asio::post(acceptor_.get_executor(), [this] { AcceptNext(); });
@@ -124,6 +136,8 @@ void PeerTransport::Impl::Stop() {
   std::lock_guard lifecycle(lifecycle_mu_);
   if (stopped_) return;
   stopped_ = true;
+  // First, so that no delayed message is delivered into a stopping transport.
+  if (faults_) faults_->Stop();
   context_.stopping_flag.store(true, std::memory_order_release);
   asio::post(acceptor_.get_executor(), [this] {
     asio::error_code ignored;
@@ -228,6 +242,11 @@ absl::Status PeerTransport::Impl::UpdatePeer(uint64_t id, std::string_view url) 
 }
 
 void PeerTransport::Impl::Send(std::vector<raftpb::Message> messages) {
+  if (faults_) messages = faults_->Filter(std::move(messages));
+  if (!messages.empty()) SendNow(std::move(messages));
+}
+
+void PeerTransport::Impl::SendNow(std::vector<raftpb::Message> messages) {
   using Result = OutboundMessageStream::EnqueueResult;
   absl::InlinedVector<uint64_t, 4> unreachable;
   absl::InlinedVector<uint64_t, 1> failed_snapshots;
@@ -283,6 +302,11 @@ void PeerTransport::Impl::LogDrop(uint64_t to, raftpb::MessageType type, LogThro
 void PeerTransport::Impl::SendSnapshot(raftpb::Message message, std::filesystem::path payload_dir) {
   message.set_cluster_id(context_.options.cluster_id);
   const uint64_t to = message.to();
+  if (faults_ && faults_->BlocksSnapshotsTo(to)) {
+    Count(context_.metrics.snapshots_send_failed);
+    if (!context_.stopping()) context_.handler->OnSnapshotStatus(to, /*failed=*/true);
+    return;
+  }
   {
     std::shared_lock lock(peers_mu_);
     if (auto it = peers_.find(to); it != peers_.end()) {

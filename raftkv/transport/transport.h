@@ -56,6 +56,10 @@ struct TransportOptions {
 
   // Defaults to spdlog's default logger.
   std::shared_ptr<spdlog::logger> logger;
+
+  // Tests only: rules that drop, delay or lose outgoing messages per peer (fault_injector.h).
+  // Empty: no fault injection.
+  std::filesystem::path fault_file;
 };
 
 // What the transport tells its host. Calls come from io threads (OnUnreachable also from the

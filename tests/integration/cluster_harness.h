@@ -43,6 +43,8 @@ struct ClusterOptions {
   int64_t snapshot_count = 10000;
   // More raftkv flags for every member, e.g. "--max-txn-ops=16".
   std::vector<std::string> extra_flags;
+  // Gives each member a file of fault rules (--experimental-fault-file), see SetFaultRules.
+  bool fault_files = false;
 };
 
 // One slot per member ever started; a slot keeps its name, ports and data across restarts.
@@ -52,6 +54,7 @@ struct MemberSlot {
   int peer_port = 0;
   std::filesystem::path data_dir;
   std::filesystem::path log_path;
+  std::filesystem::path fault_file;  // empty unless ClusterOptions::fault_files
   std::string token;
   pid_t pid = -1;
   uint64_t id = 0;  // learned from the cluster (MemberAdd or a response header)
@@ -92,6 +95,13 @@ class LocalCluster {
   void Kill(size_t i, int signal = SIGKILL);
   // Starts member i again with the same flags (its data decides what it becomes).
   void Restart(size_t i);
+  // SIGSTOP / SIGCONT: the member stays "running" (a client call to it just hangs).
+  void Pause(size_t i);
+  void Resume(size_t i);
+  // Replaces member i's fault rules (raftkv/transport/fault_injector.h); the member applies
+  // them within its poll interval. Needs ClusterOptions::fault_files.
+  void SetFaultRules(size_t i, const std::string& rules);
+
   // The wait status of member i once it exits by itself, or nothing at the deadline.
   std::optional<int> WaitForExit(size_t i, Deadline deadline);
 
