@@ -73,7 +73,6 @@ void StampCreateMetadata(Json& object, std::string_view uid, absl::Time now) {
   metadata.erase("resourceVersion");
   metadata.erase("deletionTimestamp");
   metadata.erase("deletionGracePeriodSeconds");
-  if (object.contains("spec")) metadata["generation"] = 1;
 }
 
 std::string NameFromGenerateName(std::string_view prefix, uint64_t random) {

@@ -34,9 +34,8 @@ std::optional<absl::Time> ParseTimestamp(std::string_view text);
 std::optional<absl::Time> TimestampAt(const Json& object,
                                       std::initializer_list<std::string_view> path);
 
-// What the server stamps on create: uid, creationTimestamp, generation 1 for kinds with a
-// spec, and it drops client-supplied resourceVersion, deletion fields and the status of kinds
-// whose status only the status subresource writes.
+// What the server stamps on every create: uid and creationTimestamp; it drops a
+// client-supplied resourceVersion and deletion fields. (Kind-specific resets: defaults.h.)
 void StampCreateMetadata(Json& object, std::string_view uid, absl::Time now);
 // metadata.name from generateName as the server does: prefix cut to 58 bytes + 5 characters
 // from upstream's alphabet, chosen by `random`.
