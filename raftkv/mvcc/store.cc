@@ -406,10 +406,19 @@ absl::Status Store::CreateCheckpoint(const std::string& dir) {
 uint64_t Store::ApproximateDiskBytes() const {
   absl::ReaderMutexLock db_lock(&db_mu_);
   uint64_t total = 0;
+  // Everything sorts before this (keys are user keys and big-endian revisions).
+  const std::string past_last_key(16, '\xff');
+  const rocksdb::Range all("", past_last_key);
   for (auto* handle : {kv_cf_, rev_cf_, lease_cf_, meta_cf_, latest_cf_}) {
     uint64_t bytes = 0;
     db_->GetIntProperty(handle, rocksdb::DB::Properties::kTotalSstFilesSize, &bytes);
     total += bytes;
+    // Data not yet flushed counts too, or the quota (--quota-backend-bytes) would only see
+    // writes once a memtable fills up.
+    uint64_t memtable_entries = 0;
+    uint64_t memtable_bytes = 0;
+    db_->GetApproximateMemTableStats(handle, all, &memtable_entries, &memtable_bytes);
+    total += memtable_bytes;
   }
   return total;
 }

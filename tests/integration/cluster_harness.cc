@@ -183,6 +183,15 @@ void LocalCluster::Spawn(size_t i) {
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The extra variables first: getenv takes the first of duplicate names.
+  std::vector<std::string> environment;
+  if (options_.member_environment) environment = options_.member_environment(s);
+  for (char** variable = environ; *variable != nullptr; ++variable)
+    environment.emplace_back(*variable);
+  std::vector<char*> envp;
+  for (auto& variable : environment)
+    envp.push_back(variable.data());
+  envp.push_back(nullptr);
   const std::string log_path = s.log_path.string();
   const pid_t parent = ::getpid();
 
@@ -197,7 +206,7 @@ void LocalCluster::Spawn(size_t i) {
     ::dup2(log, STDOUT_FILENO);
     ::dup2(log, STDERR_FILENO);
     ::close_range(3, ~0U, 0);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   std::lock_guard<std::mutex> lock(mu_);

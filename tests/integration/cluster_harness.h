@@ -35,6 +35,8 @@ inline Deadline In(milliseconds from_now) {
   return Clock::now() + from_now;
 }
 
+struct MemberSlot;
+
 struct ClusterOptions {
   int members = 3;
   std::string token = "raftkv-it";
@@ -43,6 +45,9 @@ struct ClusterOptions {
   int64_t snapshot_count = 10000;
   // More raftkv flags for every member, e.g. "--max-txn-ops=16".
   std::vector<std::string> extra_flags;
+  // More environment ("NAME=value") for a member's process, given its slot (name, data dir),
+  // on every start; e.g. LD_PRELOAD of a library that injects disk faults.
+  std::function<std::vector<std::string>(const MemberSlot&)> member_environment;
   // Gives each member a file of fault rules (--experimental-fault-file), see SetFaultRules.
   bool fault_files = false;
 };
