@@ -33,6 +33,9 @@ struct MemberOptions {
   // uses the member). advertise_client_urls empty: listen_client_urls.
   std::vector<std::string> listen_client_urls;
   std::vector<std::string> advertise_client_urls;
+  // How often idle watches created with progress_notify hear their revision (etcd's
+  // --experimental-watch-progress-notify-interval), embedded and over gRPC alike.
+  std::chrono::milliseconds watch_progress_notify_interval{std::chrono::minutes(10)};
   // Default timeout of the KV's calls made without a deadline.
   std::chrono::milliseconds request_timeout{5000};
 };

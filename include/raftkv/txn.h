@@ -53,9 +53,9 @@ struct Op {
 // If every compare holds, the `success` ops run, else the `failure` ops; atomically, at one
 // revision (writes take a single new revision). A key may be written at most once per branch.
 struct TxnRequest {
-  std::vector<Compare> compare;
-  std::vector<Op> success;
-  std::vector<Op> failure;
+  std::vector<Compare> compare{};
+  std::vector<Op> success{};
+  std::vector<Op> failure{};
 };
 
 // The result of one op, in the order of the branch that ran; `type` says which field is set.

@@ -1,9 +1,11 @@
 // The embedded implementation of raftkv::KV: calls go straight to the Member's async API.
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
+#include "raftkv/embed/deadline_timer.h"
 #include "raftkv/embed/member_core.h"
 #include "raftkv/server/errors.h"
 #include "raftkv/server/watch_stream.h"
@@ -18,7 +20,9 @@ namespace pb = etcdserverpb;
 class EmbeddedWatch final : public WatchStreamHandle, public MemberUser {
  public:
   EmbeddedWatch(std::shared_ptr<MemberCore> core, WatchSink sink)
-      : core_(std::move(core)), sink_(std::move(sink)) {}
+      : core_(std::move(core)),
+        sink_(std::move(sink)),
+        progress_interval_(core_->progress_notify_interval()) {}
 
   ~EmbeddedWatch() override {
     core_->Unregister(this);
@@ -36,6 +40,7 @@ class EmbeddedWatch final : public WatchStreamHandle, public MemberUser {
       pb::WatchRequest create;
       *create.mutable_create_request() = request;
       stream_->Handle(create);
+      progress_notify_ = request.progress_notify();
     }
     thread_ = std::thread([this] { Run(); });
     std::unique_lock lock(mu_);
@@ -58,7 +63,15 @@ class EmbeddedWatch final : public WatchStreamHandle, public MemberUser {
     for (;;) {
       {
         std::unique_lock lock(mu_);
-        changed_.wait(lock, [&] { return ready_ || stopping_; });
+        const auto woken = [&] { return ready_ || stopping_; };
+        if (!progress_notify_) {
+          changed_.wait(lock, woken);
+        } else if (!changed_.wait_until(lock, next_tick_, woken)) {
+          next_tick_ = Clock::now() + progress_interval_;
+          lock.unlock();
+          stream_->ProgressTick();  // the stream then has a notification to poll, or not
+          lock.lock();
+        }
         if (stopping_) return;
         ready_ = false;
       }
@@ -94,6 +107,9 @@ class EmbeddedWatch final : public WatchStreamHandle, public MemberUser {
 
   const std::shared_ptr<MemberCore> core_;
   const WatchSink sink_;
+  const std::chrono::milliseconds progress_interval_;
+  bool progress_notify_ = false;                            // set before the thread starts
+  Deadline next_tick_ = Clock::now() + progress_interval_;  // owned by the thread
   std::unique_ptr<server::WatchStream> stream_;
   std::mutex mu_;
   std::condition_variable changed_;
@@ -103,6 +119,36 @@ class EmbeddedWatch final : public WatchStreamHandle, public MemberUser {
   std::thread thread_;
 };
 
+// `done`, called once: with the member's answer, or with DeadlineExceeded at `deadline` if
+// that comes first (the member's late answer is then dropped).
+template <typename T>
+Done<T> WithDeadline(Done<T> done, Deadline deadline, DeadlineTimer& timer) {
+  struct Call {
+    std::atomic<bool> finished{false};
+    Done<T> done;
+  };
+  auto call = std::make_shared<Call>();
+  call->done = std::move(done);
+  const DeadlineTimer::Id timeout = timer.At(deadline, [call] {
+    if (!call->finished.exchange(true)) {
+      call->done(absl::DeadlineExceededError("context deadline exceeded"));
+    }
+  });
+  return [call, timeout, &timer](absl::StatusOr<T> response) {
+    if (call->finished.exchange(true)) return;
+    timer.Cancel(timeout);
+    call->done(std::move(response));
+  };
+}
+
+// Fails `done` at once if `deadline` has passed already (the call is then not sent).
+template <typename T>
+bool Expired(Deadline deadline, Done<T>& done) {
+  if (Clock::now() < deadline) return false;
+  done(absl::DeadlineExceededError("context deadline exceeded"));
+  return true;
+}
+
 class EmbeddedBackend final : public Backend {
  public:
   EmbeddedBackend(std::shared_ptr<MemberCore> core, bool own) : core_(std::move(core)), own_(own) {}
@@ -110,37 +156,56 @@ class EmbeddedBackend final : public Backend {
     if (own_) core_->Stop();
   }
 
-  void Range(const pb::RangeRequest& request, Deadline, Done<pb::RangeResponse> done) override {
+  void Range(const pb::RangeRequest& request, Deadline deadline,
+             Done<pb::RangeResponse> done) override {
+    if (Expired(deadline, done)) return;
+    done = WithDeadline(std::move(done), deadline, timer_);
     core_->With(done, [&](server::Member& m) { m.Range(request, std::move(done)); });
   }
-  void Put(const pb::PutRequest& request, Deadline, Done<pb::PutResponse> done) override {
+  void Put(const pb::PutRequest& request, Deadline deadline, Done<pb::PutResponse> done) override {
+    if (Expired(deadline, done)) return;
+    done = WithDeadline(std::move(done), deadline, timer_);
     core_->With(done, [&](server::Member& m) { m.Put(request, std::move(done)); });
   }
-  void DeleteRange(const pb::DeleteRangeRequest& request, Deadline,
+  void DeleteRange(const pb::DeleteRangeRequest& request, Deadline deadline,
                    Done<pb::DeleteRangeResponse> done) override {
+    if (Expired(deadline, done)) return;
+    done = WithDeadline(std::move(done), deadline, timer_);
     core_->With(done, [&](server::Member& m) { m.DeleteRange(request, std::move(done)); });
   }
-  void Txn(const pb::TxnRequest& request, Deadline, Done<pb::TxnResponse> done) override {
+  void Txn(const pb::TxnRequest& request, Deadline deadline, Done<pb::TxnResponse> done) override {
+    if (Expired(deadline, done)) return;
+    done = WithDeadline(std::move(done), deadline, timer_);
     core_->With(done, [&](server::Member& m) { m.Txn(request, std::move(done)); });
   }
-  void Compact(const pb::CompactionRequest& request, Deadline,
+  void Compact(const pb::CompactionRequest& request, Deadline deadline,
                Done<pb::CompactionResponse> done) override {
+    if (Expired(deadline, done)) return;
+    done = WithDeadline(std::move(done), deadline, timer_);
     core_->With(done, [&](server::Member& m) { m.Compact(request, std::move(done)); });
   }
-  void LeaseGrant(const pb::LeaseGrantRequest& request, Deadline,
+  void LeaseGrant(const pb::LeaseGrantRequest& request, Deadline deadline,
                   Done<pb::LeaseGrantResponse> done) override {
+    if (Expired(deadline, done)) return;
+    done = WithDeadline(std::move(done), deadline, timer_);
     core_->With(done, [&](server::Member& m) { m.LeaseGrant(request, std::move(done)); });
   }
-  void LeaseRevoke(const pb::LeaseRevokeRequest& request, Deadline,
+  void LeaseRevoke(const pb::LeaseRevokeRequest& request, Deadline deadline,
                    Done<pb::LeaseRevokeResponse> done) override {
+    if (Expired(deadline, done)) return;
+    done = WithDeadline(std::move(done), deadline, timer_);
     core_->With(done, [&](server::Member& m) { m.LeaseRevoke(request, std::move(done)); });
   }
-  void LeaseTimeToLive(const pb::LeaseTimeToLiveRequest& request, Deadline,
+  void LeaseTimeToLive(const pb::LeaseTimeToLiveRequest& request, Deadline deadline,
                        Done<pb::LeaseTimeToLiveResponse> done) override {
+    if (Expired(deadline, done)) return;
+    done = WithDeadline(std::move(done), deadline, timer_);
     core_->With(done, [&](server::Member& m) { m.LeaseTimeToLive(request, std::move(done)); });
   }
-  void LeaseKeepAlive(const pb::LeaseKeepAliveRequest& request, Deadline,
+  void LeaseKeepAlive(const pb::LeaseKeepAliveRequest& request, Deadline deadline,
                       Done<pb::LeaseKeepAliveResponse> done) override {
+    if (Expired(deadline, done)) return;
+    done = WithDeadline(std::move(done), deadline, timer_);
     core_->With(done, [&](server::Member& m) { m.LeaseKeepAlive(request, std::move(done)); });
   }
 
@@ -155,6 +220,7 @@ class EmbeddedBackend final : public Backend {
  private:
   const std::shared_ptr<MemberCore> core_;
   const bool own_;
+  DeadlineTimer timer_;
 };
 
 }  // namespace

@@ -58,6 +58,9 @@ absl::StatusOr<server::ServerOptions> ToServerOptions(const MemberOptions& optio
   out.election_timeout = options.election_timeout;
   out.snapshot_count = options.snapshot_count;
   out.quota_backend_bytes = options.quota_backend_bytes;
+  if (options.watch_progress_notify_interval <= std::chrono::milliseconds(0)) {
+    return absl::InvalidArgumentError("watch_progress_notify_interval must be positive");
+  }
   if (out.ElectionTicks() < 1) {
     return absl::InvalidArgumentError("election_timeout must exceed heartbeat_interval");
   }
@@ -76,9 +79,12 @@ absl::StatusOr<std::shared_ptr<MemberCore>> MemberCore::Start(const MemberOption
     spdlog::warn("embedded member {:x}: no leader within two election timeouts; serving anyway",
                  (*member)->id());
   }
+  core->progress_notify_interval_ = options.watch_progress_notify_interval;
   if (!server_options->listen_client_urls.empty()) {
+    server::GrpcServerOptions grpc_options;
+    grpc_options.progress_notify_interval = options.watch_progress_notify_interval;
     absl::StatusOr<std::unique_ptr<server::GrpcServer>> grpc =
-        server::GrpcServer::Start(member->get(), *server_options, server::GrpcServerOptions{});
+        server::GrpcServer::Start(member->get(), *server_options, grpc_options);
     if (!grpc.ok()) return grpc.status();
     core->client_ports_ = (*grpc)->ports();
     core->grpc_ = std::move(*grpc);

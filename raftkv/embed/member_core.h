@@ -46,6 +46,7 @@ class MemberCore {
   void Unregister(MemberUser* user);
 
   std::vector<int> client_ports() const;
+  std::chrono::milliseconds progress_notify_interval() const { return progress_notify_interval_; }
   // Stops the gRPC server, every registered user, then the member. Idempotent.
   void Stop();
 
@@ -56,6 +57,7 @@ class MemberCore {
   std::unique_ptr<server::Member> member_;
   std::unique_ptr<server::GrpcServer> grpc_;
   std::vector<int> client_ports_;
+  std::chrono::milliseconds progress_notify_interval_{0};
 
   std::mutex users_mu_;  // held while users are told to stop
   absl::flat_hash_set<MemberUser*> users_;

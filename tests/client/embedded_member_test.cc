@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -138,6 +139,30 @@ TEST(EmbeddedMember, ServesTheKvApiInProcess) {
   auto after = kv.Get("/p/a");
   EXPECT_TRUE(absl::IsUnavailable(after.status())) << after.status();
   EXPECT_EQ(after.status().message(), "etcdserver: server stopped");
+}
+
+TEST(EmbeddedMember, IdleWatchesHearProgressAndExpiredCallsAreNotSent) {
+  MemberOptions options = SingleMember("progress");
+  options.watch_progress_notify_interval = milliseconds(200);
+  auto member = EmbeddedMember::Start(options);
+  ASSERT_TRUE(member.ok()) << member.status();
+  KV& kv = (*member)->kv();
+  auto put = kv.Put("idle", "x");
+  ASSERT_TRUE(put.ok());
+  auto watcher = kv.Watch("idle", WatchOptions{.progress_notify = true});
+  ASSERT_TRUE(watcher.ok());
+  ASSERT_TRUE((*watcher)->Next(Within(milliseconds(1000)))->created);
+  auto progress = (*watcher)->Next(Within(milliseconds(3000)));
+  ASSERT_TRUE(progress.ok()) << progress.status();
+  EXPECT_TRUE(progress->IsProgressNotify());
+  EXPECT_EQ(progress->header.revision, put->header.revision);
+
+  // A deadline already passed: the callback form fails with DeadlineExceeded too, unsent.
+  std::promise<absl::StatusOr<GetResponse>> late;
+  kv.GetAsync("idle", RangeOptions{.deadline = Clock::now() - milliseconds(1)},
+              [&](absl::StatusOr<GetResponse> r) { late.set_value(std::move(r)); });
+  auto result = late.get_future().get();
+  EXPECT_TRUE(absl::IsDeadlineExceeded(result.status())) << result.status();
 }
 
 TEST(EmbeddedMember, ThreeMembersInOneProcessReplicateAndChangeMembership) {
