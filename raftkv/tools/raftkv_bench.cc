@@ -13,6 +13,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/mutex.h"
 #include "bench_lease.h"
 #include "bench_options.h"
 #include "bench_report.h"
@@ -55,6 +56,9 @@ int Report(const BenchReport& report, const BenchOptions& options) {
 }  // namespace raftkv::bench
 
 int main(int argc, char** argv) {
+  // Debian's abseil is built with deadlock detection on: a global lock graph updated on every
+  // absl::Mutex lock, gRPC's included. Not what a load generator should spend its CPU on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   using raftkv::bench::UnaryOperation;
   raftkv::bench::BenchOptions options;
   CLI::App app{"raftkv-bench: load generator for the etcd v3 gRPC API"};
