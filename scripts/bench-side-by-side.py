@@ -70,9 +70,10 @@ class Member:
 class Cluster:
     """Three members of one kind ("raftkv" or "etcd") on loopback."""
 
-    def __init__(self, kind, binary, root):
+    def __init__(self, kind, binary, root, extra_flags=()):
         self.kind = kind
         self.binary = binary
+        self.extra_flags = list(extra_flags)
         self.root = os.path.join(root, kind)
         ports = free_ports(9)
         self.members = [
@@ -98,7 +99,7 @@ class Cluster:
         ]
         if self.kind == "etcd":
             flags += ["--logger", "zap"]
-        return [self.binary] + flags
+        return [self.binary] + flags + self.extra_flags
 
     def start_member(self, member):
         os.makedirs(self.root, exist_ok=True)
@@ -298,8 +299,10 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="1 run, 2 s per case, restart with 100k keys")
     parser.add_argument("--skip-restart", action="store_true", help="leave out the restart case")
-    parser.add_argument("--only", default="", help="run only cases whose label contains this")
+    parser.add_argument("--only", default="", help="run only cases whose label contains one of these (comma-separated)")
     parser.add_argument("--json", help="also write every raw result to this file")
+    parser.add_argument("--raftkv-flags", default="", help="extra flags for every raftkv member")
+    parser.add_argument("--etcd-flags", default="", help="extra flags for every etcd member")
     args = parser.parse_args()
     if args.quick:
         args.runs, args.seconds, args.restart_keys = 1, 2, 100_000
@@ -307,7 +310,8 @@ def main():
     bench = Bench(os.path.join(args.build_dir, "raftkv", "tools", "raftkv-bench"))
     raftkv_binary = os.path.join(args.build_dir, "raftkv", "tools", "raftkv")
     root = tempfile.mkdtemp(prefix="raftkv-side-by-side-")
-    clusters = [Cluster("raftkv", raftkv_binary, root), Cluster("etcd", args.etcd, root)]
+    clusters = [Cluster("raftkv", raftkv_binary, root, args.raftkv_flags.split()),
+                Cluster("etcd", args.etcd, root, args.etcd_flags.split())]
     raw = {"load_average_start": load_average(), "runs": args.runs, "results": {}}
     rows = []
     try:
@@ -331,7 +335,7 @@ def main():
 
         watch_puts = int(200 * args.seconds)
         for label, case, flags, metrics in cases(args.seconds, watch_puts):
-            if args.only and args.only not in label:
+            if args.only and not any(part in label for part in args.only.split(",")):
                 continue
             per_kind = {c.kind: [] for c in clusters}
             for run in range(args.runs):
