@@ -51,7 +51,7 @@ int PickFreePort() {
   }
 }
 
-std::shared_ptr<grpc::Channel> NewChannel(int port) {
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& host, int port) {
   grpc::ChannelArguments args;
   // A restarted member should be reachable soon, not after gRPC's default reconnect backoff.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
@@ -59,7 +59,7 @@ std::shared_ptr<grpc::Channel> NewChannel(int port) {
   args.SetMaxReceiveMessageSize(64 << 20);
   // One connection per channel: each LocalCluster channel is its own, never shared.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+  return grpc::CreateCustomChannel(host + ":" + std::to_string(port),
                                    grpc::InsecureChannelCredentials(), args);
 }
 
@@ -91,10 +91,10 @@ std::string LastLines(const std::string& text, size_t n) {
 }  // namespace
 
 std::string MemberSlot::ClientUrl() const {
-  return "http://127.0.0.1:" + std::to_string(client_port);
+  return "http://" + host + ":" + std::to_string(client_port);
 }
 std::string MemberSlot::PeerUrl() const {
-  return "http://127.0.0.1:" + std::to_string(peer_port);
+  return "http://" + host + ":" + std::to_string(peer_port);
 }
 
 void ConfigureCall(grpc::ClientContext& context, milliseconds per_call) {
@@ -134,7 +134,8 @@ size_t LocalCluster::NewSlot(const std::string& name, const std::string& token) 
   s.log_path = root_ / (name + ".log");
   if (options_.fault_files) s.fault_file = root_ / (name + ".faults");
   s.token = token;
-  s.channel = NewChannel(s.client_port);
+  if (options_.member_host) s.host = options_.member_host(name);
+  s.channel = NewChannel(s.host, s.client_port);
   std::lock_guard<std::mutex> lock(mu_);
   slots_.push_back(std::move(s));
   return slots_.size() - 1;
@@ -179,6 +180,10 @@ void LocalCluster::Spawn(size_t i) {
   };
   args.insert(args.end(), options_.extra_flags.begin(), options_.extra_flags.end());
   if (!s.fault_file.empty()) args.push_back("--experimental-fault-file=" + s.fault_file.string());
+  if (options_.member_launcher) {
+    std::vector<std::string> launcher = options_.member_launcher(s.name);
+    args.insert(args.begin(), launcher.begin(), launcher.end());
+  }
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
@@ -253,7 +258,7 @@ void LocalCluster::Restart(size_t i) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     // A fresh channel: the old one may sit in reconnect backoff from the killed process.
-    slots_.at(i).channel = NewChannel(slots_[i].client_port);
+    slots_.at(i).channel = NewChannel(slots_[i].host, slots_[i].client_port);
   }
   Spawn(i);
 }

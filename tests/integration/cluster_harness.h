@@ -50,11 +50,16 @@ struct ClusterOptions {
   std::function<std::vector<std::string>(const MemberSlot&)> member_environment;
   // Gives each member a file of fault rules (--experimental-fault-file), see SetFaultRules.
   bool fault_files = false;
+  // Where each member lives, by name: its IP address (unset: 127.0.0.1), and a command its
+  // process starts under, e.g. {"/usr/sbin/ip", "netns", "exec", "<namespace>"} (unset: none).
+  std::function<std::string(const std::string& name)> member_host;
+  std::function<std::vector<std::string>(const std::string& name)> member_launcher;
 };
 
 // One slot per member ever started; a slot keeps its name, ports and data across restarts.
 struct MemberSlot {
   std::string name;
+  std::string host = "127.0.0.1";
   int client_port = 0;
   int peer_port = 0;
   std::filesystem::path data_dir;

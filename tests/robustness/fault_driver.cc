@@ -40,6 +40,8 @@ const char* FaultName(FaultKind kind) {
       return "loss";
     case FaultKind::kMembershipChange:
       return "membership-change";
+    case FaultKind::kLinkDown:
+      return "link-down";
   }
   return "?";
 }
@@ -51,8 +53,9 @@ std::vector<FaultKind> AllFaultKinds() {
           FaultKind::kMembershipChange};
 }
 
-FaultDriver::FaultDriver(LocalCluster& cluster, uint64_t seed, const HistoryRecorder& clock)
-    : cluster_(cluster), clock_(clock), random_(seed) {
+FaultDriver::FaultDriver(LocalCluster& cluster, uint64_t seed, const HistoryRecorder& clock,
+                         LinkControl link_control)
+    : cluster_(cluster), clock_(clock), link_control_(std::move(link_control)), random_(seed) {
   for (int i = 0; i < cluster.options().members; ++i)
     members_.push_back(static_cast<size_t>(i));
 }
@@ -182,6 +185,22 @@ void FaultDriver::Isolate(size_t target, bool outgoing, bool incoming) {
       SetRulesEverywhere(rule + "\n");
       std::this_thread::sleep_for(hold);
       SetRulesEverywhere("");
+      break;
+    }
+    case FaultKind::kLinkDown: {
+      if (!link_control_) {
+        outcome = ::testing::AssertionFailure() << "link-down needs a network that has links";
+        break;
+      }
+      const size_t target = random_() % 2 ? Leader().value_or(RandomMember()) : RandomMember();
+      const milliseconds hold = Between(milliseconds(2000), milliseconds(5000));
+      detail = Name(target) + " for " + std::to_string(hold.count()) + " ms";
+      absl::Status down = link_control_(Name(target), false);
+      std::this_thread::sleep_for(hold);
+      absl::Status up = link_control_(Name(target), true);
+      if (!down.ok() || !up.ok()) {
+        outcome = ::testing::AssertionFailure() << (down.ok() ? up : down).ToString();
+      }
       break;
     }
     case FaultKind::kMembershipChange:

@@ -11,11 +11,13 @@
 #define RAFTKV_TESTS_ROBUSTNESS_FAULT_DRIVER_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "cluster_harness.h"
 #include "workload.h"
 
@@ -32,10 +34,15 @@ enum class FaultKind {
   kDelay,               // every link delays its messages by 20-200 ms
   kLoss,                // every link loses 10-40% of its messages
   kMembershipChange,    // remove a member and add a new one, over lossy links
+  kLinkDown,            // one member's network link down for 2-5 s (network namespace runs)
 };
 
 const char* FaultName(FaultKind kind);
+// Every kind that needs no more than fault rule files (not kLinkDown).
 std::vector<FaultKind> AllFaultKinds();
+
+// Takes a member's network link down (up = false) or back up, by member name.
+using LinkControl = std::function<absl::Status(const std::string& member, bool up)>;
 
 struct ScheduledFault {
   double start_s = 0;
@@ -46,7 +53,9 @@ struct ScheduledFault {
 class FaultDriver {
  public:
   // The cluster's members are slots 0..members-1 when the driver starts.
-  FaultDriver(LocalCluster& cluster, uint64_t seed, const HistoryRecorder& clock);
+  // link_control: for kLinkDown, which fails without it.
+  FaultDriver(LocalCluster& cluster, uint64_t seed, const HistoryRecorder& clock,
+              LinkControl link_control = nullptr);
 
   // Injects the fault, holds it, heals it, and waits for a leader.
   ::testing::AssertionResult Inject(FaultKind kind);
@@ -71,6 +80,7 @@ class FaultDriver {
 
   LocalCluster& cluster_;
   const HistoryRecorder& clock_;
+  const LinkControl link_control_;
   std::mt19937_64 random_;
   std::vector<size_t> members_;
   std::vector<ScheduledFault> schedule_;

@@ -195,7 +195,7 @@ uint64_t SeedFromEnvironment() {
 }
 
 void RunWithFaults(const RunOptions& options) {
-  ClusterOptions cluster_options;
+  ClusterOptions cluster_options = options.cluster;
   cluster_options.fault_files = true;
   LocalCluster cluster(cluster_options);
   Log() << "seed " << options.seed << " (RAFTKV_ROBUSTNESS_SEED=" << options.seed
@@ -209,7 +209,7 @@ void RunWithFaults(const RunOptions& options) {
     return;
   }
   HistoryRecorder recorder;
-  FaultDriver driver(cluster, options.seed, recorder);
+  FaultDriver driver(cluster, options.seed, recorder, options.link_control);
   Totals totals;
   const auto end = SteadyClock::now() + options.duration;
   ::testing::AssertionResult outcome = ::testing::AssertionSuccess();

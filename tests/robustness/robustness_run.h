@@ -25,6 +25,10 @@ struct RunOptions {
   std::vector<FaultKind> kinds = AllFaultKinds();
   int clients = 6;
   int watchers = 2;
+  // The cluster (fault rule files are turned on whatever this says), and how to take a
+  // member's link down for FaultKind::kLinkDown.
+  integration::ClusterOptions cluster;
+  LinkControl link_control;
   // Where a failing round's history goes.
   std::filesystem::path history_dir;
 };
