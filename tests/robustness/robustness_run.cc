@@ -195,6 +195,8 @@ uint64_t SeedFromEnvironment() {
 }
 
 void RunWithFaults(const RunOptions& options) {
+  // Progress shows as it happens even when stdout is a file (a soak run's log).
+  std::cout << std::unitbuf;
   ClusterOptions cluster_options = options.cluster;
   cluster_options.fault_files = true;
   LocalCluster cluster(cluster_options);
