@@ -179,13 +179,25 @@ absl::Status InboundConnection::HandleMessage(std::string_view body) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Raft relays these from a follower to its leader unchanged: `from` still names the member
+// that asked (the leader answers a read index to it directly), not the one relaying.
+bool RelayedByFollowers(raftpb::MessageType type) {
+  return type == raftpb::MSG_PROP || type == raftpb::MSG_READ_INDEX ||
+         type == raftpb::MSG_TRANSFER_LEADER;
+}
+
+}  // namespace
+
 bool InboundConnection::Admit(const raftpb::Message& message) {
   std::string_view problem;
   if (message.cluster_id() != context_.options.cluster_id) {
     problem = "cluster id";
   } else if (message.to() != context_.id()) {
     problem = "receiver";
-  } else if (message.from() != peer_id_) {
+  } else if (message.from() != peer_id_ &&
+             !(RelayedByFollowers(message.type()) && is_known_peer_(message.from()))) {
     problem = "sender";
   }
   if (problem.empty()) return true;

@@ -70,7 +70,8 @@ class TransportHandler {
  public:
   virtual ~TransportHandler() = default;
   // A message for this member, already checked: right cluster, addressed to this member,
-  // `from` the peer that connected. In order per sending peer.
+  // `from` the peer that connected (or, for a proposal, read index or leader transfer a
+  // follower relays, another known peer). In order per sending peer.
   virtual void OnMessage(raftpb::Message message) = 0;
   // Messages to peer_id were dropped (queue full, connection broken, peer down): raft should
   // stop streaming to it and probe (RawNode::ReportUnreachable).

@@ -496,6 +496,34 @@ class RawPeer {
   asio::ip::tcp::socket socket_;
 };
 
+TEST_F(TransportTest, RelayedRequestsKeepTheirOriginalSender) {
+  // Member 1 relays to 2 a proposal and a read index that member 3 sent it (as a follower
+  // does for its leader); a relayed message from a stranger, or any other type, is refused.
+  Member& b = AddMember(2);
+  ASSERT_TRUE(b.transport->AddPeer(1, "127.0.0.1:1").ok());
+  ASSERT_TRUE(b.transport->AddPeer(3, "127.0.0.1:1").ok());
+  RawPeer raw(b.port());
+  raw.Handshake(kCluster, 1, 2);
+  raftpb::Message proposal = MakeMessage(raftpb::MSG_PROP, 3, 2, 0);
+  raftpb::Message read_index = MakeMessage(raftpb::MSG_READ_INDEX, 3, 2, 1);
+  raftpb::Message from_stranger = MakeMessage(raftpb::MSG_PROP, 4, 2, 2);
+  raftpb::Message not_relayed = MakeMessage(raftpb::MSG_APP, 3, 2, 3);
+  raftpb::Message last = MakeMessage(raftpb::MSG_APP, 1, 2, 4);
+  for (raftpb::Message message : {proposal, read_index, from_stranger, not_relayed, last}) {
+    message.set_cluster_id(kCluster);
+    raw.SendMessage(message);
+  }
+  ASSERT_TRUE(b.recorder.WaitFor([&] { return b.recorder.messages_.size() >= 3; }));
+  std::vector<uint64_t> indexes = b.recorder.Locked([&] {
+    std::vector<uint64_t> out;
+    for (const auto& m : b.recorder.messages_)
+      out.push_back(m.index());
+    return out;
+  });
+  EXPECT_EQ(indexes, (std::vector<uint64_t>{0, 1, 4}));
+  EXPECT_EQ(b.transport->metrics().messages_rejected, 2u);
+}
+
 TEST_F(TransportTest, EachMessageIsCheckedOnArrival) {
   Member& b = AddMember(2);
   ASSERT_TRUE(b.transport->AddPeer(1, "127.0.0.1:1").ok());
