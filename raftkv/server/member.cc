@@ -28,6 +28,7 @@
 #include "raftkv/server/request_waiters.h"
 #include "raftkv/server/snapshot_file.h"
 #include "raftkv/server/worker_pool.h"
+#include "raftkv/transport/frame.h"
 #include "raftkv/transport/transport.h"
 #include "raftkv/wal/wal_storage.h"
 
@@ -596,6 +597,13 @@ absl::Status Member::Impl::OnSnapshot(raftpb::Message message, fs::path payload_
     return absl::InvalidArgumentError("undecodable snapshot descriptor");
   }
   if (!d.checkpoint().empty()) {
+    // The name comes from the peer and the directory it names is replaced below: it must be
+    // one entry of checkpoint_dir_, not a path that leads elsewhere ("../..", "/").
+    if (!transport::IsSafeRelativePath(d.checkpoint()) ||
+        d.checkpoint().find('/') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("snapshot names an unsafe checkpoint directory: ", d.checkpoint()));
+    }
     // Put the files where the descriptor says they are, durably, before raft sees the
     // snapshot: once it is in the WAL, a restart looks for them there.
     fs::path target = checkpoint_dir_ / d.checkpoint();

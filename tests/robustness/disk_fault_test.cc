@@ -4,9 +4,13 @@
 //   file, no write the cluster acknowledged is lost, and it rejoins once the disk is healthy;
 // - the etcd NOSPACE behaviour of --quota-backend-bytes;
 // - files damaged while the member is down: start refuses naming the file and offset, except
-//   for a torn WAL tail, which it cuts off.
+//   for a torn WAL tail, which it cuts off;
+// - a snapshot from a peer whose checkpoint name leads out of the member's data directory.
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,7 +26,9 @@
 #include "cluster_harness.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "raftkv/transport/frame.h"
 #include "raftkv/wal/record.h"
+#include "serverpb/apply.pb.h"
 #include "write_load.h"
 
 namespace raftkv::integration {
@@ -395,6 +401,77 @@ TEST(DiskFaultTest, TruncatedWalTailIsCutOffAndTheMemberCatchesUp) {
       << log;
   EXPECT_TRUE(cluster.Put("torn/after", "v", In(milliseconds(5000))).ok());
   EXPECT_TRUE(cluster.WaitForSameHash({0, 1, 2}, In(milliseconds(15000))));
+}
+
+// ---- A snapshot's checkpoint name from a peer ----
+
+// Sends bytes to 127.0.0.1:port and returns what comes back until the peer closes (or 5 s).
+std::string Exchange(int port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  std::string received;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buffer, sizeof(buffer), 0)) > 0)
+      received.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return received;
+}
+
+// The receiver replaces the directory a snapshot's descriptor names with the files it got:
+// a name such as "../../../victim" must be refused, not followed out of the data directory.
+TEST(DiskFaultTest, SnapshotFromAPeerCannotReplaceADirectoryOutsideTheMember) {
+  LocalCluster cluster;
+  ASSERT_TRUE(cluster.Start(In(milliseconds(10000))));
+  etcdserverpb::StatusResponse receiver;
+  etcdserverpb::StatusResponse sender;
+  ASSERT_TRUE(cluster.Status(0, &receiver).ok());
+  ASSERT_TRUE(cluster.Status(1, &sender).ok());
+  // <root>/m0/member/checkpoints/../../../victim is <root>/victim.
+  const fs::path victim = cluster.slot(0).data_dir.parent_path() / "victim";
+  fs::create_directories(victim);
+  std::ofstream(victim / "precious") << "keep me\n";
+
+  serverpb::SnapshotDescriptor descriptor;
+  descriptor.set_checkpoint("../../../victim");
+  raftpb::Message message;
+  message.set_type(raftpb::MSG_SNAP);
+  message.set_cluster_id(receiver.header().cluster_id());
+  message.set_from(sender.header().member_id());
+  message.set_to(receiver.header().member_id());
+  message.set_term(receiver.raftterm());
+  message.mutable_snapshot()->mutable_metadata()->set_index(receiver.raftindex() + 1000);
+  message.mutable_snapshot()->mutable_metadata()->set_term(receiver.raftterm());
+  message.mutable_snapshot()->set_data(descriptor.SerializeAsString());
+  const transport::Handshake handshake{transport::StreamKind::kSnapshot,
+                                       receiver.header().cluster_id(), sender.header().member_id(),
+                                       receiver.header().member_id()};
+  std::string stream;
+  transport::AppendFrame(transport::FrameKind::kHandshake, transport::EncodeHandshake(handshake),
+                         &stream);
+  transport::AppendFrame(transport::FrameKind::kSnapshotCommit, message.SerializeAsString(),
+                         &stream);
+  const std::string reply = Exchange(cluster.slot(0).peer_port, stream);
+
+  EXPECT_TRUE(fs::exists(victim / "precious"));
+  transport::FrameDecoder decoder(1 << 20);
+  decoder.Append(reply);
+  absl::StatusOr<std::optional<transport::FrameView>> frame = decoder.Next();
+  ASSERT_TRUE(frame.ok() && frame->has_value()) << "no reply to the snapshot";
+  ASSERT_EQ((*frame)->kind, transport::FrameKind::kSnapshotAck);
+  absl::StatusOr<transport::SnapshotAck> ack = transport::DecodeSnapshotAck((*frame)->body);
+  ASSERT_TRUE(ack.ok());
+  EXPECT_FALSE(ack->accepted);
+  // The member refused the snapshot and serves on.
+  EXPECT_TRUE(cluster.Put("after/snapshot", "v", In(milliseconds(5000))).ok());
 }
 
 }  // namespace
