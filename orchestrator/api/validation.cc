@@ -894,6 +894,27 @@ FieldErrors ValidateScale(const Json& scale) {
   return errors;
 }
 
+FieldErrors ValidateDeleteOptions(const Json& options) {
+  FieldErrors errors;
+  const Json* policy = Member(options, "propagationPolicy");
+  bool has_policy = policy != nullptr && !policy->is_null();
+  const Json* orphan = Member(options, "orphanDependents");
+  if (has_policy && orphan != nullptr && !orphan->is_null()) {
+    errors.push_back(Invalid(FieldPath("propagationPolicy"), *policy,
+                             "orphanDependents and deletionPropagation cannot be both set"));
+  }
+  if (has_policy && *policy != "Foreground" && *policy != "Background" && *policy != "Orphan") {
+    errors.push_back(NotSupported(FieldPath("propagationPolicy"), *policy,
+                                  {"Foreground", "Background", "Orphan", "nil"}));
+  }
+  const Json& dry_run = ArrayAt(options, {"dryRun"});
+  for (const Json& value : dry_run) {
+    if (value != "All") errors.push_back(NotSupported(FieldPath("dryRun"), value, {"All"}));
+  }
+  IntField(errors, options, "gracePeriodSeconds", FieldPath(), /*non_negative=*/false);
+  return errors;
+}
+
 FieldErrors ValidateCreate(Kind kind, const Json& object) {
   const ResourceInfo& info = ResourceFor(kind);
   FieldErrors errors = ValidateObjectMeta(object, info.namespaced, NameCheckFor(kind));

@@ -24,5 +24,8 @@ FieldErrors ValidateLabelSelectorObject(const Json& selector, const FieldPath& p
 FieldErrors ValidateLabels(const Json& labels, const FieldPath& path);
 // autoscaling/v1 Scale (the scale subresource's body).
 FieldErrors ValidateScale(const Json& scale);
+// DeleteOptions (a DELETE body or query): propagationPolicy, orphanDependents, dryRun. The
+// server reports these as StatusInvalid({"meta.k8s.io", "DeleteOptions"}, "", errors).
+FieldErrors ValidateDeleteOptions(const Json& options);
 
 }  // namespace orch::api

@@ -394,6 +394,20 @@ TEST(ValidationTest, NodeEventLeaseBindingScale) {
               Contains("spec.replicas: Invalid value: -3: must be greater than or equal to 0"));
 }
 
+TEST(ValidationTest, DeleteOptions) {
+  EXPECT_THAT(Messages(ValidateDeleteOptions(J(R"({"propagationPolicy":"Foreground"})"))),
+              IsEmpty());
+  EXPECT_THAT(Messages(ValidateDeleteOptions(J(R"({"propagationPolicy":"Later"})"))),
+              Contains("propagationPolicy: Unsupported value: \"Later\": supported values: "
+                       "\"Foreground\", \"Background\", \"Orphan\", \"nil\""));
+  EXPECT_THAT(Messages(ValidateDeleteOptions(
+                  J(R"({"propagationPolicy":"Orphan","orphanDependents":true})"))),
+              Contains("propagationPolicy: Invalid value: \"Orphan\": orphanDependents and "
+                       "deletionPropagation cannot be both set"));
+  EXPECT_THAT(Messages(ValidateDeleteOptions(J(R"({"dryRun":["Some"]})"))),
+              Contains("dryRun: Unsupported value: \"Some\": supported values: \"All\""));
+}
+
 TEST(ValidationTest, WrongTypesAreInvalid) {
   Json deployment = ValidDeployment();
   deployment["spec"]["replicas"] = "two";
