@@ -29,11 +29,13 @@ internal::Done<P> Converting(KV::Callback<T> done) {
   return [done = std::move(done)](absl::StatusOr<P> response) { done(Convert<T>(response)); };
 }
 
-template <typename T>
-std::pair<KV::Callback<T>, std::future<absl::StatusOr<T>>> FutureCallback() {
+// Runs a callback-form call with a callback that fulfils the returned future.
+template <typename T, typename Start>
+std::future<absl::StatusOr<T>> AsFuture(const Start& start) {
   auto promise = std::make_shared<std::promise<absl::StatusOr<T>>>();
-  auto future = promise->get_future();
-  return {[promise](absl::StatusOr<T> r) { promise->set_value(std::move(r)); }, std::move(future)};
+  std::future<absl::StatusOr<T>> future = promise->get_future();
+  start([promise](absl::StatusOr<T> r) { promise->set_value(std::move(r)); });
+  return future;
 }
 
 // A watch as the user sees it: converts the backend's responses, then either calls the
@@ -180,9 +182,8 @@ void KV::GetAsync(std::string_view key, const RangeOptions& options, Callback<Ge
 }
 std::future<absl::StatusOr<GetResponse>> KV::GetAsync(std::string_view key,
                                                       const RangeOptions& options) {
-  auto [done, future] = FutureCallback<GetResponse>();
-  GetAsync(key, options, std::move(done));
-  return std::move(future);
+  return AsFuture<GetResponse>(
+      [&](Callback<GetResponse> done) { GetAsync(key, options, std::move(done)); });
 }
 
 // Put
@@ -198,9 +199,8 @@ void KV::PutAsync(std::string_view key, std::string_view value, const PutOptions
 }
 std::future<absl::StatusOr<PutResponse>> KV::PutAsync(std::string_view key, std::string_view value,
                                                       const PutOptions& options) {
-  auto [done, future] = FutureCallback<PutResponse>();
-  PutAsync(key, value, options, std::move(done));
-  return std::move(future);
+  return AsFuture<PutResponse>(
+      [&](Callback<PutResponse> done) { PutAsync(key, value, options, std::move(done)); });
 }
 
 // Delete
@@ -216,9 +216,8 @@ void KV::DeleteAsync(std::string_view key, const DeleteOptions& options,
 }
 std::future<absl::StatusOr<DeleteResponse>> KV::DeleteAsync(std::string_view key,
                                                             const DeleteOptions& options) {
-  auto [done, future] = FutureCallback<DeleteResponse>();
-  DeleteAsync(key, options, std::move(done));
-  return std::move(future);
+  return AsFuture<DeleteResponse>(
+      [&](Callback<DeleteResponse> done) { DeleteAsync(key, options, std::move(done)); });
 }
 
 // Txn
@@ -231,9 +230,8 @@ void KV::TxnAsync(const TxnRequest& txn, const CallOptions& options, Callback<Tx
 }
 std::future<absl::StatusOr<TxnResponse>> KV::TxnAsync(const TxnRequest& txn,
                                                       const CallOptions& options) {
-  auto [done, future] = FutureCallback<TxnResponse>();
-  TxnAsync(txn, options, std::move(done));
-  return std::move(future);
+  return AsFuture<TxnResponse>(
+      [&](Callback<TxnResponse> done) { TxnAsync(txn, options, std::move(done)); });
 }
 
 // Compact

@@ -279,7 +279,8 @@ class RemoteBackend final : public internal::Backend {
     context->TryCancel();
     stream->Finish();
     if (response->ttl() <= 0) {
-      return grpc::Status(grpc::StatusCode::NOT_FOUND, std::string(kLeaseNotFoundMessage));
+      return {grpc::StatusCode::NOT_FOUND,
+              std::string(kLeaseNotFoundMessage.data(), kLeaseNotFoundMessage.size())};
     }
     return grpc::Status::OK;
   }

@@ -31,7 +31,8 @@ class EmbeddedWatch final : public WatchStreamHandle, public MemberUser {
 
   absl::Status Start(const pb::WatchCreateRequest& request, Deadline deadline) {
     {
-      auto [member, lock] = core_->Acquire();
+      auto acquired = core_->Acquire();  // holds the member until the stream is set up
+      server::Member* member = acquired.first;
       if (member == nullptr) return server::ErrStopped();
       stream_ = std::make_unique<server::WatchStream>(
           &member->store(), [member] { return member->Header(); }, server::WatchStreamOptions{},
@@ -100,7 +101,8 @@ class EmbeddedWatch final : public WatchStreamHandle, public MemberUser {
     if (member_stopping) {
       pb::WatchResponse last;
       last.set_canceled(true);
-      last.set_cancel_reason(std::string(server::ErrStopped().message()));
+      const absl::Status stopped = server::ErrStopped();
+      last.set_cancel_reason(stopped.message().data(), stopped.message().size());
       sink_(last);
     }
   }
