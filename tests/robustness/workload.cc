@@ -326,14 +326,15 @@ void WatchWorkload::WatchOnce(size_t w, const std::shared_ptr<grpc::Channel>& ch
   auto stub = etcdserverpb::Watch::NewStub(channel);
   grpc::ClientContext context;
   context.set_wait_for_ready(true);
-  auto stream = stub->Watch(&context);
-  // Ends the stream at its lifetime or at Stop(), whichever comes first.
+  // Ends the stream at its lifetime or at Stop(), whichever comes first. Started before the
+  // stream: opening it waits for a connection, forever if the member is gone for good.
   bool done = false;
   std::thread canceller([&] {
     std::unique_lock lock(mu_);
     stopping_.wait_for(lock, lifetime, [&] { return stop_.load() || done; });
     context.TryCancel();
   });
+  auto stream = stub->Watch(&context);
   etcdserverpb::WatchRequest request;
   auto* create = request.mutable_create_request();
   create->set_key(prefix_);
