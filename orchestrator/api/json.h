@@ -16,6 +16,10 @@ namespace orch::api {
 
 using Json = nlohmann::json;
 
+// Whether `text` is well-formed UTF-8; nlohmann::json refuses to serialize strings that are
+// not, so text from YAML or protobuf is checked before it enters a document.
+bool IsValidUtf8(std::string_view text);
+
 // Parses one JSON document; a syntax error is InvalidArgument naming the byte offset.
 absl::StatusOr<Json> ParseJson(std::string_view text);
 

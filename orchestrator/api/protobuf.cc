@@ -314,11 +314,16 @@ absl::StatusOr<std::string> QuantityText(std::string_view bytes) {
   return text;
 }
 
+absl::Status InvalidUtf8(const Field& field) {
+  return absl::InvalidArgumentError(Cat("protobuf: field ", field.json_name, " is not UTF-8"));
+}
+
 absl::StatusOr<Json> DecodeValue(const Field& field, const WireField& wire) {
   bool length_delimited = wire.wire_type == 2;
   switch (field.type) {
     case Type::kString:
       if (!length_delimited) break;
+      if (!IsValidUtf8(wire.bytes)) return InvalidUtf8(field);
       return Json(std::string(wire.bytes));
     case Type::kInt:
       if (wire.wire_type != 0) break;
@@ -354,6 +359,7 @@ absl::StatusOr<Json> DecodeValue(const Field& field, const WireField& wire) {
         if (part->number == 2) number = static_cast<int32_t>(part->varint);
         if (part->number == 3) text = std::string(part->bytes);
       }
+      if (!IsValidUtf8(text)) return InvalidUtf8(field);
       return kind == 1 ? Json(text) : Json(number);
     }
     case Type::kStringMap:
@@ -385,10 +391,12 @@ absl::StatusOr<Json> DecodeMessage(std::string_view bytes, const Message& messag
     if (field->type == Type::kStringMap || field->type == Type::kQuantityMap) {
       absl::StatusOr<std::pair<std::string, std::string_view>> entry = MapEntry(wire->bytes);
       if (!entry.ok()) return entry.status();
+      if (!IsValidUtf8(entry->first) || !IsValidUtf8(entry->second)) return InvalidUtf8(*field);
       Json value = std::string(entry->second);
       if (field->type == Type::kQuantityMap) {
         absl::StatusOr<std::string> text = QuantityText(entry->second);
         if (!text.ok()) return text.status();
+        if (!IsValidUtf8(*text)) return InvalidUtf8(*field);
         value = *text;
       }
       EnsureObject(out, name)[entry->first] = std::move(value);
@@ -437,6 +445,9 @@ absl::StatusOr<Json> DecodeKubernetesProtobuf(std::string_view body) {
     } else if (field->number == 3 && !field->bytes.empty()) {
       return absl::UnimplementedError("protobuf: content encodings are not supported");
     }
+  }
+  if (!IsValidUtf8(api_version) || !IsValidUtf8(kind)) {
+    return absl::InvalidArgumentError("protobuf: the type of the object is not UTF-8");
   }
   const Message* message = MessageFor(api_version, kind);
   if (message == nullptr) {

@@ -91,6 +91,10 @@ absl::StatusOr<Json> NodeToJson(const YAML::Node& node) {
       return Json(nullptr);
     case YAML::NodeType::Scalar: {
       const std::string& text = node.Scalar();
+      if (!IsValidUtf8(text)) {
+        return absl::InvalidArgumentError(
+            Cat("yaml: line ", node.Mark().line + 1, ": invalid UTF-8 in a scalar"));
+      }
       // "!" marks a quoted scalar; an explicit !!str tag also keeps the text.
       if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") return Json(text);
       return ResolvePlain(text);
@@ -107,9 +111,9 @@ absl::StatusOr<Json> NodeToJson(const YAML::Node& node) {
     case YAML::NodeType::Map: {
       Json object = Json::object();
       for (const auto& entry : node) {
-        if (!entry.first.IsScalar()) {
+        if (!entry.first.IsScalar() || !IsValidUtf8(entry.first.Scalar())) {
           return absl::InvalidArgumentError(
-              Cat("yaml: line ", entry.first.Mark().line + 1, ": map keys must be scalars"));
+              Cat("yaml: line ", entry.first.Mark().line + 1, ": map keys must be UTF-8 scalars"));
         }
         absl::StatusOr<Json> value = NodeToJson(entry.second);
         if (!value.ok()) return value.status();

@@ -134,6 +134,9 @@ TEST(ProtobufTest, UnsupportedAndMalformed) {
   absl::StatusOr<Json> unknown_field =
       DecodeKubernetesProtobuf(Envelope("v1", "Namespace", Writer().Bytes(99, "x")));
   EXPECT_EQ(unknown_field.status().code(), absl::StatusCode::kUnimplemented);
+  absl::StatusOr<Json> bad_utf8 = DecodeKubernetesProtobuf(
+      Envelope("v1", "Namespace", Writer().Message(1, Writer().Bytes(1, "\xff\xfe"))));
+  EXPECT_EQ(bad_utf8.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(DecodeKubernetesProtobuf("{\"kind\":\"Namespace\"}").status().code(),
             absl::StatusCode::kInvalidArgument);
   std::string truncated =

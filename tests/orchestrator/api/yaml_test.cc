@@ -83,6 +83,17 @@ TEST(YamlTest, SyntaxErrorsNameTheLine) {
   EXPECT_NE(doc.status().message().find("line"), std::string::npos) << doc.status();
 }
 
+TEST(YamlTest, InvalidUtf8IsRefused) {
+  // An escape names a code point, which becomes valid UTF-8.
+  EXPECT_EQ((*YamlToJson("a: \"\\xff\"\n"))["a"], "\xc3\xbf");
+  absl::StatusOr<Json> doc = YamlToJson(std::string("a: b\xff\n"));
+  EXPECT_FALSE(doc.ok());
+  EXPECT_TRUE(IsValidUtf8("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));      // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));      // truncated
+}
+
 TEST(YamlTest, RoundTripKeepsTypes) {
   Json original = Json::parse(R"({"s":"true","n":"123","e":"","sp":" x","num":12,"f":1.5,
     "b":false,"z":null,"list":["a",1,{"k":"v"}],"empty":{},"none":[],"multi":"a\nb\n",
