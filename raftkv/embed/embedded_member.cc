@@ -24,7 +24,7 @@ MemberInfo FromProto(const etcdserverpb::Member& member) {
 
 class EmbeddedMember::Impl {
  public:
-  Impl(std::shared_ptr<MemberCore> core, std::chrono::milliseconds request_timeout)
+  Impl(const std::shared_ptr<MemberCore>& core, std::chrono::milliseconds request_timeout)
       : core_(core),
         kv_(internal::NewEmbeddedBackend(core, /*own=*/false), request_timeout),
         request_timeout_(request_timeout) {

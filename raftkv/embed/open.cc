@@ -18,7 +18,7 @@ constexpr absl::string_view kEmbeddedScheme = "embedded://";
 absl::StatusOr<std::unique_ptr<KV>> OpenEmbedded(absl::string_view rest) {
   MemberOptions options;
   std::vector<absl::string_view> path_and_query = absl::StrSplit(rest, absl::MaxSplits('?', 1));
-  options.data_dir = std::string(path_and_query[0]);
+  options.data_dir.assign(path_and_query[0].data(), path_and_query[0].size());
   if (options.data_dir.empty()) {
     return absl::InvalidArgumentError("embedded:// needs a data directory path");
   }
@@ -30,7 +30,7 @@ absl::StatusOr<std::unique_ptr<KV>> OpenEmbedded(absl::string_view rest) {
       } else if (kv.size() == 2 && kv[0] == "peer") {
         options.listen_peer_urls.emplace_back(kv[1]);
       } else if (kv.size() == 2 && kv[0] == "name") {
-        options.name = std::string(kv[1]);
+        options.name.assign(kv[1].data(), kv[1].size());
       } else {
         return absl::InvalidArgumentError(absl::StrCat("unknown embedded:// parameter: ", param));
       }

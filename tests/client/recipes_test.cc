@@ -40,6 +40,7 @@ class Etcdctl {
       std::vector<std::string> argv = {ETCDCTL_BINARY, "--endpoints=" + endpoints};
       argv.insert(argv.end(), args.begin(), args.end());
       std::vector<char*> raw;
+      raw.reserve(argv.size() + 1);
       for (auto& a : argv)
         raw.push_back(a.data());
       raw.push_back(nullptr);
