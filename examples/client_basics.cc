@@ -4,32 +4,17 @@
 //
 //   client_basics <work-dir>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <thread>
 #include <vector>
 
+#include "free_port.h"
 #include "raftkv/client.h"
 #include "raftkv/embedded_member.h"
 
 namespace {
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 int Fail(const char* what, const absl::Status& status) {
   std::fprintf(stderr, "%s: %s\n", what, status.ToString().c_str());
@@ -49,8 +34,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 3; ++i) {
     options[i].name = "m" + std::to_string(i);
     options[i].data_dir = (dir / options[i].name).string();
-    options[i].listen_peer_urls = {"http://127.0.0.1:" + std::to_string(FreePort())};
-    const std::string client_url = "http://127.0.0.1:" + std::to_string(FreePort());
+    options[i].listen_peer_urls = {"http://127.0.0.1:" + std::to_string(examples::FreePort())};
+    const std::string client_url = "http://127.0.0.1:" + std::to_string(examples::FreePort());
     options[i].listen_client_urls = {client_url};
     options[i].heartbeat_interval = std::chrono::milliseconds(50);
     options[i].election_timeout = std::chrono::milliseconds(500);

@@ -3,10 +3,6 @@
 //
 //   embedded_cluster <work-dir>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -15,23 +11,12 @@
 #include <thread>
 #include <vector>
 
+#include "free_port.h"
 #include "raftkv/embedded_member.h"
 
 namespace {
 
 // A free TCP port on 127.0.0.1 (bind port 0, read it back).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -44,7 +29,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 3; ++i) {
     options[i].name = "m" + std::to_string(i);
     options[i].data_dir = (dir / options[i].name).string();
-    options[i].listen_peer_urls = {"http://127.0.0.1:" + std::to_string(FreePort())};
+    options[i].listen_peer_urls = {"http://127.0.0.1:" + std::to_string(examples::FreePort())};
     options[i].heartbeat_interval = std::chrono::milliseconds(50);
     options[i].election_timeout = std::chrono::milliseconds(500);
     initial_cluster[options[i].name] = options[i].listen_peer_urls;

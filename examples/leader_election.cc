@@ -8,8 +8,6 @@
 //   leader_election --candidate NAME ENDPOINT
 //     campaigns, leads for a moment (recording its term under the leader's guard), resigns.
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "free_port.h"
 #include "raftkv/client.h"
 #include "raftkv/concurrency/election.h"
 #include "raftkv/concurrency/session.h"
@@ -29,18 +28,6 @@
 namespace {
 
 constexpr char kElection[] = "example-election";
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 int Candidate(const std::string& name, const std::string& endpoint) {
   auto kv = raftkv::Connect({.endpoints = {endpoint}});
@@ -78,8 +65,8 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   raftkv::MemberOptions options;
   options.data_dir = (dir / "member").string();
-  options.listen_peer_urls = {"http://127.0.0.1:" + std::to_string(FreePort())};
-  const std::string endpoint = "127.0.0.1:" + std::to_string(FreePort());
+  options.listen_peer_urls = {"http://127.0.0.1:" + std::to_string(examples::FreePort())};
+  const std::string endpoint = "127.0.0.1:" + std::to_string(examples::FreePort());
   options.listen_client_urls = {"http://" + endpoint};
   auto member = raftkv::EmbeddedMember::Start(options);
   if (!member.ok()) return 1;

@@ -3,10 +3,6 @@
 
 #include "raftkv/embedded_member.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -16,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cluster_harness.h"
 #include "gtest/gtest.h"
 #include "raftkv/client.h"
 #include "raftkv/errors.h"
@@ -26,21 +23,7 @@ namespace {
 
 using std::chrono::milliseconds;
 namespace fs = std::filesystem;
-
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = -1;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
+using integration::PickFreePort;
 
 fs::path FreshDir(const std::string& name) {
   const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -54,7 +37,7 @@ MemberOptions SingleMember(const std::string& name) {
   MemberOptions options;
   options.name = name;
   options.data_dir = FreshDir(name).string();
-  options.listen_peer_urls = {absl::StrCat("http://127.0.0.1:", FreePort())};
+  options.listen_peer_urls = {absl::StrCat("http://127.0.0.1:", PickFreePort())};
   options.heartbeat_interval = milliseconds(50);
   options.election_timeout = milliseconds(500);
   return options;
@@ -241,8 +224,8 @@ TEST(EmbeddedMember, AlsoServesRemoteClientsOverGrpc) {
 
 TEST(OpenKV, ChoosesEmbeddedOrRemoteFromOneString) {
   const std::string dir = FreshDir("open").string();
-  auto embedded = OpenKV(absl::StrCat("embedded://", dir, "?peer=http://127.0.0.1:", FreePort(),
-                                      "&client=http://127.0.0.1:", FreePort()));
+  auto embedded = OpenKV(absl::StrCat("embedded://", dir, "?peer=http://127.0.0.1:", PickFreePort(),
+                                      "&client=http://127.0.0.1:", PickFreePort()));
   ASSERT_TRUE(embedded.ok()) << embedded.status();
   ASSERT_TRUE((*embedded)->Put("a", "b").ok());
   auto got = (*embedded)->Get("a");

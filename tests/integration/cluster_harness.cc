@@ -27,30 +27,6 @@ namespace fs = std::filesystem;
 constexpr milliseconds kPollInterval(20);
 constexpr size_t kLogTailLines = 40;
 
-// A port nobody listens on now: bind port 0, read it back, close. Ports handed out before
-// by this process are skipped, so that members of one test never collide with each other.
-int PickFreePort() {
-  static std::mutex mu;
-  static std::set<int> handed_out;
-  std::lock_guard<std::mutex> lock(mu);
-  for (;;) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) std::abort();
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof(addr);
-    int port = -1;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      port = ntohs(addr.sin_port);
-    }
-    ::close(fd);
-    if (port > 0 && handed_out.insert(port).second) return port;
-  }
-}
-
 std::shared_ptr<grpc::Channel> NewChannel(const std::string& host, int port) {
   grpc::ChannelArguments args;
   // A restarted member should be reachable soon, not after gRPC's default reconnect backoff.
@@ -89,6 +65,28 @@ std::string LastLines(const std::string& text, size_t n) {
 }
 
 }  // namespace
+
+int PickFreePort() {
+  static std::mutex mu;
+  static std::set<int> handed_out;
+  std::lock_guard<std::mutex> lock(mu);
+  for (;;) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) std::abort();
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof(addr);
+    int port = -1;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port = ntohs(addr.sin_port);
+    }
+    ::close(fd);
+    if (port > 0 && handed_out.insert(port).second) return port;
+  }
+}
 
 std::string MemberSlot::ClientUrl() const {
   return "http://" + host + ":" + std::to_string(client_port);

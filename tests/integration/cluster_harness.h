@@ -35,6 +35,10 @@ inline Deadline In(milliseconds from_now) {
   return Clock::now() + from_now;
 }
 
+// A loopback port nobody listens on now. Ports handed out before by this process are
+// skipped, so that members of one test never collide with each other.
+int PickFreePort();
+
 struct MemberSlot;
 
 struct ClusterOptions {
