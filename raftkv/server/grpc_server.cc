@@ -17,6 +17,7 @@ WatchServiceOptions WatchOptionsFor(const ServerOptions& options,
   WatchServiceOptions watch;
   watch.stream.max_response_bytes = options.max_request_bytes + kGrpcOverheadBytes;
   watch.progress_notify_interval = grpc_options.progress_notify_interval;
+  watch.leader_check_interval = options.election_timeout;
   return watch;
 }
 

@@ -1214,6 +1214,10 @@ bool Member::IsRemoved() const {
   return impl_->membership_.IsRemoved(impl_->id_);
 }
 
+bool Member::HasLeader() const {
+  return impl_->leader_.load() != 0;
+}
+
 bool Member::IsHealthy() const {
   return impl_->leader_.load() != 0 && !impl_->applier_->alarms().Has(etcdserverpb::NOSPACE);
 }

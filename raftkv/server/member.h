@@ -112,6 +112,8 @@ class Member {
 
   // True when this member knows a leader and has applied what it committed at start-up.
   bool IsHealthy() const;
+  // True when this member knows a leader of the current term.
+  bool HasLeader() const;
   // True once this member applied its own removal from the cluster: it should stop.
   bool IsRemoved() const;
   // Waits until this member has published its name and client URLs to the cluster (etcd

@@ -7,6 +7,8 @@
 #include <random>
 
 #include "absl/time/time.h"
+#include "raftkv/server/errors.h"
+#include "raftkv/server/grpc_status.h"
 #include "spdlog/spdlog.h"
 
 namespace raftkv::server {
@@ -17,6 +19,19 @@ using etcdserverpb::WatchResponse;
 namespace {
 
 constexpr std::chrono::milliseconds kMinProgressNotifyInterval{100};
+// As etcd's monitorLeader: reconnecting a stream costs more than refusing a new one, so an
+// open stream ends only after this many leader checks in a row found no leader.
+constexpr int kMaxChecksWithoutLeader = 3;
+
+// etcd's metadata key and value by which a client asks to be served only while the member
+// knows a leader.
+bool RequiresLeader(const grpc::CallbackServerContext* context) {
+  auto [begin, end] = context->client_metadata().equal_range("hasleader");
+  for (auto it = begin; it != end; ++it) {
+    if (it->second == "true") return true;
+  }
+  return false;
+}
 
 // One Watch RPC: reads requests into its WatchStream and writes what the stream produces,
 // one message at a time (gRPC allows a single outstanding write).
@@ -29,12 +44,24 @@ constexpr std::chrono::milliseconds kMinProgressNotifyInterval{100};
 // progress and cuts off later ones, before the reactor goes away.
 class WatchReactor final : public grpc::ServerBidiReactor<WatchRequest, WatchResponse> {
  public:
-  WatchReactor(Member* member, WatchService* service, const WatchStreamOptions& options)
+  WatchReactor(Member* member, WatchService* service, const WatchStreamOptions& options,
+               bool requires_leader)
       : service_(service) {
     stream_ = std::make_unique<WatchStream>(
         &member->store(), [member] { return member->Header(); }, options, [this] { Pump(); });
-    service_->Register(stream_.get());
+    if (requires_leader && !member->HasLeader()) {
+      EndForNoLeader();
+      return;
+    }
+    std::function<void()> on_no_leader;
+    if (requires_leader) on_no_leader = [this] { EndForNoLeader(); };
+    service_->Register(stream_.get(), std::move(on_no_leader));
     StartRead(&request_);
+  }
+
+  void EndForNoLeader() {
+    std::lock_guard lock(mu_);
+    FinishLocked(ToGrpcStatus(ErrNoLeader()));
   }
 
   void OnReadDone(bool ok) override {
@@ -121,13 +148,14 @@ WatchService::~WatchService() {
 }
 
 grpc::ServerBidiReactor<WatchRequest, WatchResponse>* WatchService::Watch(
-    grpc::CallbackServerContext* /*context*/) {
-  return new WatchReactor(member_, this, options_.stream);  // deletes itself in OnDone
+    grpc::CallbackServerContext* context) {
+  // Deletes itself in OnDone.
+  return new WatchReactor(member_, this, options_.stream, RequiresLeader(context));
 }
 
-void WatchService::Register(WatchStream* stream) {
+void WatchService::Register(WatchStream* stream, std::function<void()> on_no_leader) {
   absl::MutexLock lock(&mu_);
-  streams_.insert(stream);
+  streams_.emplace(stream, std::move(on_no_leader));
 }
 
 void WatchService::Unregister(WatchStream* stream) {
@@ -145,14 +173,36 @@ void WatchService::TickLoop() {
   // all hear progress at once after a restart.
   std::mt19937_64 random(std::random_device{}());
   std::uniform_int_distribution<int64_t> jitter(0, interval.count() / 10);
+  auto jittered = [&] { return absl::FromChrono(interval) + absl::Milliseconds(jitter(random)); };
+  const absl::Duration leader_check = absl::FromChrono(options_.leader_check_interval);
+  absl::Time next_progress = absl::Now() + jittered();
+  absl::Time next_leader_check = absl::Now() + leader_check;
   absl::MutexLock lock(&mu_);
   while (true) {
-    const absl::Duration wait = absl::Milliseconds(interval.count() + jitter(random));
     auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_; };
-    if (mu_.AwaitWithTimeout(absl::Condition(&stopping), wait)) return;
-    // Under mu_: a stream unregisters (in its reactor's OnDone) before it is destroyed.
-    for (WatchStream* stream : streams_)
-      stream->ProgressTick();
+    if (mu_.AwaitWithDeadline(absl::Condition(&stopping),
+                              std::min(next_progress, next_leader_check))) {
+      return;
+    }
+    const absl::Time now = absl::Now();
+    if (now >= next_leader_check) {
+      CheckLeader();
+      next_leader_check = now + leader_check;
+    }
+    if (now >= next_progress) {
+      // Under mu_: a stream unregisters (in its reactor's OnDone) before it is destroyed.
+      for (auto& [stream, on_no_leader] : streams_)
+        stream->ProgressTick();
+      next_progress = now + jittered();
+    }
+  }
+}
+
+void WatchService::CheckLeader() {
+  checks_without_leader_ = member_->HasLeader() ? 0 : checks_without_leader_ + 1;
+  if (checks_without_leader_ < kMaxChecksWithoutLeader) return;
+  for (auto& [stream, on_no_leader] : streams_) {
+    if (on_no_leader) on_no_leader();
   }
 }
 
