@@ -176,6 +176,14 @@ void BM_MillionPointRange(benchmark::State& state) {
 }
 BENCHMARK(BM_MillionPointRange)->Threads(1)->Threads(2)->UseRealTime();
 
+// The backend size the quota check (--quota-backend-bytes) reads before admitting a write.
+void BM_MillionDiskBytes(benchmark::State& state) {
+  MillionStore& million = Million();
+  for (auto _ : state)
+    benchmark::DoNotOptimize(million.store->ApproximateDiskBytes());
+}
+BENCHMARK(BM_MillionDiskBytes);
+
 // 100 keys of a 1M-key store, as a prefix range with limit (a typical list page).
 void BM_MillionRange100(benchmark::State& state) {
   MillionStore& million = Million();
