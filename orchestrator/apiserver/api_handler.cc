@@ -1,0 +1,635 @@
+#include "orchestrator/apiserver/api_handler.h"
+
+#include <chrono>
+#include <random>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "orchestrator/api/defaults.h"
+#include "orchestrator/api/managed_fields.h"
+#include "orchestrator/api/object.h"
+#include "orchestrator/api/patch.h"
+#include "orchestrator/api/protobuf.h"
+#include "orchestrator/api/selector.h"
+#include "orchestrator/api/status.h"
+#include "orchestrator/api/table.h"
+#include "orchestrator/api/validation.h"
+#include "orchestrator/api/yaml.h"
+#include "raftkv/errors.h"
+#include "spdlog/spdlog.h"
+
+namespace orch::apiserver {
+namespace {
+
+using api::Json;
+
+constexpr int kPatchAttempts = 5;
+constexpr auto kWatchPoll = std::chrono::milliseconds(500);
+
+HttpResponse JsonResponse(int status, const Json& body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = body.dump();
+  return response;
+}
+
+HttpResponse StatusResponse(const Json& status) {
+  return JsonResponse(api::StatusCode(status), status);
+}
+
+HttpResponse StoreError(const absl::Status& error) {
+  if (absl::IsDeadlineExceeded(error))
+    return StatusResponse(api::StatusTimeout(std::string(error.message())));
+  return StatusResponse(api::StatusInternalError(std::string(error.message())));
+}
+
+std::string NewUid() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  const uint64_t high = random();
+  const uint64_t low = random();
+  // RFC 4122 version 4, variant 1.
+  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x", high >> 32, (high >> 16) & 0xffff,
+                         high & 0xfff, ((low >> 48) & 0x3fff) | 0x8000, low & 0xffffffffffff);
+}
+
+bool WantsTable(const HttpRequest& request) {
+  return absl::StrContains(request.accept, "as=Table");
+}
+
+api::IncludeObject IncludeObjectOf(const HttpRequest& request) {
+  const std::string include = request.Query("includeObject");
+  if (include == "None") return api::IncludeObject::kNone;
+  if (include == "Object") return api::IncludeObject::kObject;
+  return api::IncludeObject::kMetadata;
+}
+
+bool IsWatchRequested(const HttpRequest& request) {
+  const std::string watch = request.Query("watch");
+  return watch == "true" || watch == "1" || watch == "True";
+}
+
+std::string FieldManagerOf(const HttpRequest& request) {
+  std::string manager = request.Query("fieldManager");
+  return manager.empty() ? std::string("unknown") : manager;
+}
+
+// The request body as a JSON document, by Content-Type (none means JSON, as kubectl sends).
+absl::StatusOr<Json> ParseBody(const HttpRequest& request) {
+  std::string_view type = request.content_type;
+  type = type.substr(0, type.find(';'));
+  if (type.empty() || type == "application/json" || type == "*/*") {
+    absl::StatusOr<Json> body = api::ParseJson(request.body);
+    if (!body.ok()) return absl::InvalidArgumentError(std::string(body.status().message()));
+    return body;
+  }
+  if (type == api::kProtobufContentType) return api::DecodeKubernetesProtobuf(request.body);
+  if (type == "application/yaml") {
+    absl::StatusOr<Json> body = api::YamlToJson(request.body);
+    if (!body.ok()) return absl::InvalidArgumentError(std::string(body.status().message()));
+    return body;
+  }
+  return absl::UnimplementedError(request.content_type);
+}
+
+HttpResponse BodyError(const HttpRequest& request, const absl::Status& error) {
+  if (absl::IsUnimplemented(error)) {
+    return StatusResponse(api::StatusUnsupportedMediaType(request.content_type));
+  }
+  return StatusResponse(api::StatusBadRequest(std::string(error.message())));
+}
+
+Json VersionDocument() {
+  return Json{{"major", "1"},
+              {"minor", "32"},
+              {"gitVersion", "v1.32.4"},
+              {"gitCommit", "raftkv-orchestrator"},
+              {"gitTreeState", "clean"},
+              {"buildDate", "2025-01-01T00:00:00Z"},
+              {"goVersion", "go1.23"},
+              {"compiler", "gc"},
+              {"platform", "linux/amd64"}};
+}
+
+// /apis/<group>: the APIGroup document, NotFound when the group is not served.
+std::optional<Json> ApiGroupDocument(std::string_view group) {
+  for (const api::GroupVersion& served : api::ServedGroupVersions()) {
+    if (served.group != group) continue;
+    Json version = {{"groupVersion", served.ToString()}, {"version", served.version}};
+    return Json{{"kind", "APIGroup"},
+                {"apiVersion", "v1"},
+                {"name", served.group},
+                {"versions", Json::array({version})},
+                {"preferredVersion", version}};
+  }
+  return std::nullopt;
+}
+
+bool WantsAggregatedDiscovery(const HttpRequest& request) {
+  return absl::StrContains(request.accept, "g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+}
+
+HttpResponse AggregatedDiscovery(bool core_group) {
+  HttpResponse response = JsonResponse(200, api::AggregatedDiscoveryDocument(core_group));
+  response.content_type = std::string(api::kAggregatedDiscoveryContentType);
+  return response;
+}
+
+// A list's continue token: the revision the first page was read at and the next key.
+std::string EncodeContinue(int64_t revision, const std::string& next_key) {
+  return absl::WebSafeBase64Escape(Json{{"rv", revision}, {"start", next_key}}.dump());
+}
+
+bool DecodeContinue(const std::string& token, int64_t& revision, std::string& next_key) {
+  std::string text;
+  if (!absl::WebSafeBase64Unescape(token, &text)) return false;
+  absl::StatusOr<Json> document = api::ParseJson(text);
+  if (!document.ok() || !document->is_object()) return false;
+  std::optional<int64_t> rv = api::IntAt(*document, {"rv"});
+  next_key = api::StringAt(*document, {"start"});
+  if (!rv.has_value() || *rv <= 0 || next_key.empty()) return false;
+  revision = *rv;
+  return true;
+}
+
+struct Selectors {
+  api::LabelSelector labels;
+  api::FieldSelector fields;
+
+  bool Matches(const Json& object) const {
+    return labels.Matches(api::LabelsOf(object)) && fields.Matches(object);
+  }
+};
+
+absl::StatusOr<Selectors> ParseSelectors(const HttpRequest& request,
+                                         const api::ResourceInfo& resource) {
+  Selectors selectors;
+  absl::StatusOr<api::LabelSelector> labels =
+      api::LabelSelector::Parse(request.Query("labelSelector"));
+  if (!labels.ok()) return labels.status();
+  selectors.labels = std::move(*labels);
+  absl::StatusOr<api::FieldSelector> fields =
+      api::FieldSelector::Parse(request.Query("fieldSelector"), resource);
+  if (!fields.ok()) return fields.status();
+  selectors.fields = std::move(*fields);
+  return selectors;
+}
+
+// One watch event as a JSON line; the object is a one-row Table when the client asked.
+std::string WatchEventLine(std::string_view type, const Json& object,
+                           const api::ResourceInfo* table_resource, bool& first_table,
+                           api::IncludeObject include) {
+  Json event = {{"type", type}};
+  if (table_resource != nullptr && type != "ERROR") {
+    event["object"] =
+        api::TableDocument(table_resource->id, {object}, api::ResourceVersionOf(object), "",
+                           absl::Now(), include, first_table);
+    first_table = false;
+  } else {
+    event["object"] = object;
+  }
+  return event.dump() + "\n";
+}
+
+}  // namespace
+
+struct ApiHandler::ResourcePath {
+  const api::ResourceInfo* resource = nullptr;
+  std::string namespace_name;
+  std::string name;
+  std::string subresource;
+  bool watch_prefix = false;  // /api/v1/watch/...
+};
+
+absl::Status ApiHandler::EnsureDefaultNamespace() {
+  const api::ResourceInfo& namespaces = api::ResourceFor(api::Kind::kNamespace);
+  Json object = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", "default"}}}};
+  api::ApplyDefaults(api::Kind::kNamespace, object);
+  api::StampCreateMetadata(object, NewUid(), absl::Now());
+  api::PrepareForCreate(api::Kind::kNamespace, object);
+  absl::StatusOr<std::optional<StoredObject>> created =
+      store_.Create(ObjectKey(namespaces, "", "default"), std::move(object));
+  return created.status();
+}
+
+HttpResponse ApiHandler::Handle(const HttpRequest& request) {
+  std::vector<std::string> parts = absl::StrSplit(request.path, '/', absl::SkipEmpty());
+  const bool is_get = request.method == "GET";
+  if (is_get && request.path == "/version") return JsonResponse(200, VersionDocument());
+  if (is_get &&
+      (request.path == "/healthz" || request.path == "/readyz" || request.path == "/livez")) {
+    HttpResponse response;
+    response.content_type = "text/plain";
+    response.body = "ok";
+    return response;
+  }
+  if (is_get && request.path == "/openapi/v2") {
+    // An empty protobuf openapi_v2.Document: kubectl finds no schema and skips client-side
+    // validation (kubectl-api-surface notes, section 2).
+    HttpResponse response;
+    response.content_type = "application/octet-stream";
+    return response;
+  }
+  if (is_get && parts.size() == 1 && parts[0] == "api") {
+    if (WantsAggregatedDiscovery(request)) return AggregatedDiscovery(true);
+    return JsonResponse(200, api::ApiVersionsDocument(server_address_));
+  }
+  if (is_get && parts.size() == 1 && parts[0] == "apis") {
+    if (WantsAggregatedDiscovery(request)) return AggregatedDiscovery(false);
+    return JsonResponse(200, api::ApiGroupListDocument());
+  }
+  if (is_get && parts.size() == 2 && parts[0] == "apis") {
+    std::optional<Json> group = ApiGroupDocument(parts[1]);
+    if (group.has_value()) return JsonResponse(200, *group);
+    return StatusResponse(api::StatusNoRoute());
+  }
+  // /api/v1/... or /apis/<group>/<version>/...
+  std::string_view group;
+  std::string_view version;
+  size_t rest = 0;
+  if (parts.size() >= 2 && parts[0] == "api") {
+    version = parts[1];
+    rest = 2;
+  } else if (parts.size() >= 3 && parts[0] == "apis") {
+    group = parts[1];
+    version = parts[2];
+    rest = 3;
+  } else {
+    return StatusResponse(api::StatusNoRoute());
+  }
+  if (rest == parts.size()) {
+    if (!is_get) return StatusResponse(api::StatusNoRoute());
+    absl::StatusOr<Json> list = api::ApiResourceListDocument(group, version);
+    if (!list.ok()) return StatusResponse(api::StatusNoRoute());
+    return JsonResponse(200, *list);
+  }
+  ResourcePath path;
+  std::vector<std::string> segments(parts.begin() + static_cast<ptrdiff_t>(rest), parts.end());
+  if (segments.front() == "watch") {
+    path.watch_prefix = true;
+    segments.erase(segments.begin());
+  }
+  if (segments.size() >= 3 && segments[0] == "namespaces" &&
+      api::FindResource(group, version, segments[2]) != nullptr) {
+    path.namespace_name = segments[1];
+    segments.erase(segments.begin(), segments.begin() + 2);
+  }
+  if (segments.empty() || segments.size() > 3) return StatusResponse(api::StatusNoRoute());
+  path.resource = api::FindResource(group, version, segments[0]);
+  if (path.resource == nullptr) return StatusResponse(api::StatusNoRoute());
+  if (segments.size() >= 2) path.name = segments[1];
+  if (segments.size() == 3) path.subresource = segments[2];
+  if (!path.subresource.empty() && path.subresource != "status") {
+    return StatusResponse(api::StatusNoRoute());
+  }
+  if (!path.namespace_name.empty() && !path.resource->namespaced) {
+    return StatusResponse(api::StatusNoRoute());
+  }
+  return HandleResource(request, path);
+}
+
+HttpResponse ApiHandler::HandleResource(const HttpRequest& request, const ResourcePath& path) {
+  const std::string& method = request.method;
+  const bool named = !path.name.empty();
+  if (path.watch_prefix || (method == "GET" && IsWatchRequested(request))) {
+    if (method != "GET") return StatusResponse(api::StatusNoRoute());
+    return Watch(request, path);
+  }
+  if (method == "GET") return named ? Get(request, path) : List(request, path);
+  if (method == "POST" && !named) return Create(request, path);
+  if (method == "PUT" && named) return Update(request, path);
+  if (method == "PATCH" && named) return Patch(request, path);
+  if (method == "DELETE" && named && path.subresource.empty()) return Delete(request, path);
+  return StatusResponse(
+      api::StatusMethodNotAllowed(path.resource->group_resource(), absl::AsciiStrToLower(method)));
+}
+
+HttpResponse ApiHandler::Get(const HttpRequest& request, const ResourcePath& path) {
+  absl::StatusOr<std::optional<StoredObject>> stored =
+      store_.Get(ObjectKey(*path.resource, path.namespace_name, path.name));
+  if (!stored.ok()) return StoreError(stored.status());
+  if (!stored->has_value()) {
+    return StatusResponse(api::StatusNotFound(path.resource->group_resource(), path.name));
+  }
+  const Json& object = (*stored)->object;
+  if (WantsTable(request)) {
+    return JsonResponse(
+        200, api::TableDocument(path.resource->id, {object}, api::ResourceVersionOf(object), "",
+                                absl::Now(), IncludeObjectOf(request)));
+  }
+  return JsonResponse(200, object);
+}
+
+HttpResponse ApiHandler::List(const HttpRequest& request, const ResourcePath& path) {
+  absl::StatusOr<Selectors> selectors = ParseSelectors(request, *path.resource);
+  if (!selectors.ok())
+    return StatusResponse(api::StatusBadRequest(std::string(selectors.status().message())));
+  int64_t limit = 0;
+  if (!request.Query("limit").empty() &&
+      (!absl::SimpleAtoi(request.Query("limit"), &limit) || limit < 0)) {
+    return StatusResponse(api::StatusBadRequest("invalid limit"));
+  }
+  int64_t revision = 0;
+  std::string next_key;
+  const std::string token = request.Query("continue");
+  if (!token.empty() && !DecodeContinue(token, revision, next_key)) {
+    return StatusResponse(api::StatusBadRequest("invalid continue token"));
+  }
+  const std::string prefix = ObjectPrefix(*path.resource, path.namespace_name);
+  std::vector<Json> items;
+  bool more = false;
+  do {
+    const int64_t wanted = limit == 0 ? 0 : limit - static_cast<int64_t>(items.size());
+    absl::StatusOr<ObjectStore::Page> page = store_.List(prefix, next_key, revision, wanted);
+    if (!page.ok()) {
+      if (raftkv::IsCompacted(page.status())) {
+        return StatusResponse(api::StatusGone(
+            "The provided continue parameter is too old to display a consistent list result. "
+            "You can start a new list without the continue parameter."));
+      }
+      return StoreError(page.status());
+    }
+    revision = page->revision;
+    more = page->more;
+    next_key = page->next_key;
+    for (StoredObject& stored : page->objects) {
+      if (selectors->Matches(stored.object)) items.push_back(std::move(stored.object));
+    }
+  } while (more && limit != 0 && static_cast<int64_t>(items.size()) < limit);
+  const std::string continue_token = more ? EncodeContinue(revision, next_key) : "";
+  const std::string resource_version = std::to_string(revision);
+  if (WantsTable(request)) {
+    return JsonResponse(
+        200, api::TableDocument(path.resource->id, items, resource_version, continue_token,
+                                absl::Now(), IncludeObjectOf(request)));
+  }
+  Json array = Json::array();
+  for (Json& item : items)
+    array.push_back(std::move(item));
+  return JsonResponse(
+      200, api::ListDocument(*path.resource, std::move(array), resource_version, continue_token));
+}
+
+HttpResponse ApiHandler::Watch(const HttpRequest& request, const ResourcePath& path) {
+  absl::StatusOr<Selectors> selectors = ParseSelectors(request, *path.resource);
+  if (!selectors.ok())
+    return StatusResponse(api::StatusBadRequest(std::string(selectors.status().message())));
+  if (!path.name.empty()) {
+    absl::StatusOr<api::FieldSelector> by_name =
+        api::FieldSelector::Parse(absl::StrCat("metadata.name=", path.name), *path.resource);
+    if (by_name.ok()) selectors->fields = std::move(*by_name);
+  }
+  if (request.Query("sendInitialEvents") == "true") {
+    // Not served: kubectl then retries without it and lists first (notes, section 11.7).
+    return StatusResponse(api::StatusInvalid(
+        {"meta.k8s.io", "ListOptions"}, "",
+        {api::FieldError{api::FieldErrorType::kForbidden, "sendInitialEvents", std::nullopt,
+                         "sendInitialEvents is forbidden for watch unless the WatchList feature "
+                         "gate is enabled"}}));
+  }
+  const std::string prefix = ObjectPrefix(*path.resource, path.namespace_name);
+  std::vector<Json> initial;
+  int64_t start = 0;
+  const std::string resource_version = request.Query("resourceVersion");
+  if (resource_version.empty() || resource_version == "0") {
+    absl::StatusOr<ObjectStore::Page> page = store_.List(prefix, "", 0, 0);
+    if (!page.ok()) return StoreError(page.status());
+    start = page->revision;
+    for (StoredObject& stored : page->objects) {
+      if (selectors->Matches(stored.object)) initial.push_back(std::move(stored.object));
+    }
+  } else if (!absl::SimpleAtoi(resource_version, &start) || start < 0) {
+    return StatusResponse(
+        api::StatusBadRequest(absl::StrCat("invalid resource version: ", resource_version)));
+  }
+  int64_t timeout_seconds = 0;
+  if (!absl::SimpleAtoi(request.Query("timeoutSeconds"), &timeout_seconds)) timeout_seconds = 0;
+  raftkv::WatchOptions options;
+  options.range_end = raftkv::PrefixEnd(prefix);
+  options.start_revision = start + 1;
+  options.prev_kv = true;
+  absl::StatusOr<std::unique_ptr<raftkv::Watcher>> watcher = store_.kv().Watch(prefix, options);
+  if (!watcher.ok()) return StoreError(watcher.status());
+
+  const api::ResourceInfo* table_resource = WantsTable(request) ? path.resource : nullptr;
+  HttpResponse response;
+  response.stream = [watcher = std::shared_ptr<raftkv::Watcher>(std::move(*watcher)),
+                     initial = std::move(initial), selectors = std::move(*selectors),
+                     table_resource, start, timeout_seconds,
+                     include = IncludeObjectOf(request)](ChunkSink& sink) {
+    bool first_table = true;
+    for (const Json& object : initial) {
+      if (!sink.Write(WatchEventLine("ADDED", object, table_resource, first_table, include))) {
+        return;
+      }
+    }
+    const auto end = timeout_seconds > 0
+                         ? raftkv::Clock::now() + std::chrono::seconds(timeout_seconds)
+                         : raftkv::Clock::time_point::max();
+    while (!sink.ClientGone() && raftkv::Clock::now() < end) {
+      absl::StatusOr<raftkv::WatchResponse> next =
+          watcher->Next(std::min(end, raftkv::Within(kWatchPoll)));
+      if (absl::IsDeadlineExceeded(next.status())) continue;
+      if (!next.ok()) return;
+      if (next->compact_revision != 0) {
+        sink.Write(WatchEventLine("ERROR",
+                                  api::StatusTooOldResourceVersion(start, next->compact_revision),
+                                  nullptr, first_table, include));
+        return;
+      }
+      if (next->canceled) return;
+      for (const raftkv::WatchEvent& event : next->events) {
+        std::optional<Json> before;
+        if (event.prev_kv.has_value()) {
+          absl::StatusOr<Json> decoded = DecodeStoredObject(*event.prev_kv, event.kv.mod_revision);
+          if (decoded.ok() && selectors.Matches(*decoded)) before = std::move(*decoded);
+        }
+        std::optional<Json> after;
+        if (event.type == raftkv::WatchEvent::Type::kPut) {
+          absl::StatusOr<Json> decoded = DecodeStoredObject(event.kv, event.kv.mod_revision);
+          if (decoded.ok() && selectors.Matches(*decoded)) after = std::move(*decoded);
+        }
+        std::string line;
+        if (after.has_value()) {
+          line = WatchEventLine(before.has_value() ? "MODIFIED" : "ADDED", *after, table_resource,
+                                first_table, include);
+        } else if (before.has_value()) {
+          line = WatchEventLine("DELETED", *before, table_resource, first_table, include);
+        } else {
+          continue;
+        }
+        if (!sink.Write(line)) return;
+      }
+    }
+  };
+  return response;
+}
+
+HttpResponse ApiHandler::Create(const HttpRequest& request, const ResourcePath& path) {
+  const api::ResourceInfo& resource = *path.resource;
+  if (!path.subresource.empty()) return StatusResponse(api::StatusNoRoute());
+  absl::StatusOr<Json> body = ParseBody(request);
+  if (!body.ok()) return BodyError(request, body.status());
+  Json object = std::move(*body);
+  if (!object.is_object())
+    return StatusResponse(api::StatusBadRequest("the body is not an object"));
+  api::SetIfAbsent(object, "apiVersion", resource.ApiVersion());
+  api::SetIfAbsent(object, "kind", std::string(resource.kind));
+  if (api::KindOf(object) != resource.kind || api::ApiVersionOf(object) != resource.ApiVersion()) {
+    return StatusResponse(api::StatusBadRequest(
+        absl::StrCat("the API version in the data (", api::ApiVersionOf(object),
+                     ") does not match the expected API version (", resource.ApiVersion(), ")")));
+  }
+  Json& metadata = api::EnsureObject(object, "metadata");
+  if (resource.namespaced) {
+    const std::string body_namespace = api::NamespaceOf(object);
+    if (!body_namespace.empty() && body_namespace != path.namespace_name) {
+      return StatusResponse(api::StatusBadRequest(
+          "the namespace of the provided object does not match the namespace sent on the request"));
+    }
+    metadata["namespace"] = path.namespace_name;
+  } else {
+    metadata.erase("namespace");
+  }
+  const std::string generate_name = api::StringAt(object, {"metadata", "generateName"});
+  if (api::NameOf(object).empty() && !generate_name.empty()) {
+    thread_local std::mt19937_64 random{std::random_device{}()};
+    metadata["name"] = api::NameFromGenerateName(generate_name, random());
+  }
+  const absl::Time now = absl::Now();
+  api::ApplyDefaults(resource.id, object);
+  api::StampCreateMetadata(object, NewUid(), now);
+  api::PrepareForCreate(resource.id, object);
+  api::FieldErrors errors = api::ValidateCreate(resource.id, object);
+  if (!errors.empty()) {
+    return StatusResponse(api::StatusInvalid(resource.group_kind(), api::NameOf(object), errors));
+  }
+  if (resource.namespaced) {
+    const api::ResourceInfo& namespaces = api::ResourceFor(api::Kind::kNamespace);
+    absl::StatusOr<std::optional<StoredObject>> found =
+        store_.Get(ObjectKey(namespaces, "", path.namespace_name));
+    if (!found.ok()) return StoreError(found.status());
+    if (!found->has_value()) {
+      return StatusResponse(api::StatusNotFound(namespaces.group_resource(), path.namespace_name));
+    }
+  }
+  api::UpdateManagedFields(object, nullptr, FieldManagerOf(request), "Update", "", now);
+  const std::string name = api::NameOf(object);
+  absl::StatusOr<std::optional<StoredObject>> created =
+      store_.Create(ObjectKey(resource, path.namespace_name, name), std::move(object));
+  if (!created.ok()) return StoreError(created.status());
+  if (!created->has_value()) {
+    return StatusResponse(api::StatusAlreadyExists(resource.group_resource(), name));
+  }
+  return JsonResponse(201, (*created)->object);
+}
+
+HttpResponse ApiHandler::WriteUpdate(const HttpRequest& request, const ResourcePath& path,
+                                     Json updated, const StoredObject& existing) {
+  const api::ResourceInfo& resource = *path.resource;
+  Json stored;
+  if (path.subresource == "status") {
+    stored = api::PrepareForStatusUpdate(updated, existing.object);
+  } else {
+    api::ApplyDefaults(resource.id, updated);
+    api::PrepareForUpdate(resource.id, updated, existing.object);
+    stored = std::move(updated);
+  }
+  api::FieldErrors errors = api::ValidateUpdate(resource.id, stored, existing.object);
+  if (!errors.empty()) {
+    return StatusResponse(api::StatusInvalid(resource.group_kind(), path.name, errors));
+  }
+  api::UpdateManagedFields(stored, &existing.object, FieldManagerOf(request), "Update",
+                           path.subresource, absl::Now());
+  absl::StatusOr<std::optional<StoredObject>> written =
+      store_.Update(ObjectKey(resource, path.namespace_name, path.name), std::move(stored),
+                    existing.mod_revision);
+  if (!written.ok()) return StoreError(written.status());
+  if (!written->has_value()) {
+    return StatusResponse(api::StatusConflict(resource.group_resource(), path.name));
+  }
+  return JsonResponse(200, (*written)->object);
+}
+
+HttpResponse ApiHandler::Update(const HttpRequest& request, const ResourcePath& path) {
+  const api::ResourceInfo& resource = *path.resource;
+  absl::StatusOr<Json> body = ParseBody(request);
+  if (!body.ok()) return BodyError(request, body.status());
+  Json updated = std::move(*body);
+  if (!updated.is_object())
+    return StatusResponse(api::StatusBadRequest("the body is not an object"));
+  api::SetIfAbsent(updated, "apiVersion", resource.ApiVersion());
+  api::SetIfAbsent(updated, "kind", std::string(resource.kind));
+  if (api::NameOf(updated) != path.name) {
+    return StatusResponse(
+        api::StatusBadRequest("the name of the object does not match the name on the URL"));
+  }
+  if (resource.namespaced)
+    api::EnsureObject(updated, "metadata")["namespace"] = path.namespace_name;
+  absl::StatusOr<std::optional<StoredObject>> existing =
+      store_.Get(ObjectKey(resource, path.namespace_name, path.name));
+  if (!existing.ok()) return StoreError(existing.status());
+  if (!existing->has_value()) {
+    return StatusResponse(api::StatusNotFound(resource.group_resource(), path.name));
+  }
+  const std::string resource_version = api::ResourceVersionOf(updated);
+  if (!resource_version.empty() &&
+      resource_version != api::ResourceVersionOf((*existing)->object)) {
+    return StatusResponse(api::StatusConflict(resource.group_resource(), path.name));
+  }
+  return WriteUpdate(request, path, std::move(updated), **existing);
+}
+
+HttpResponse ApiHandler::Patch(const HttpRequest& request, const ResourcePath& path) {
+  const api::ResourceInfo& resource = *path.resource;
+  std::optional<api::PatchType> type = api::PatchTypeFromContentType(request.content_type);
+  if (!type.has_value() || *type == api::PatchType::kApplyPatch) {
+    return StatusResponse(api::StatusUnsupportedMediaType(request.content_type));
+  }
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<std::optional<StoredObject>> existing =
+        store_.Get(ObjectKey(resource, path.namespace_name, path.name));
+    if (!existing.ok()) return StoreError(existing.status());
+    if (!existing->has_value()) {
+      return StatusResponse(api::StatusNotFound(resource.group_resource(), path.name));
+    }
+    absl::StatusOr<Json> patched =
+        api::ApplyPatch(*type, (*existing)->object, request.body, resource.id);
+    if (!patched.ok()) return StatusResponse(api::StatusForPatchError(patched.status()));
+    const std::string current_version = api::ResourceVersionOf((*existing)->object);
+    const std::string patched_version = api::ResourceVersionOf(*patched);
+    if (!patched_version.empty() && patched_version != current_version) {
+      return StatusResponse(api::StatusConflict(resource.group_resource(), path.name));
+    }
+    if (api::NameOf(*patched) != path.name) {
+      return StatusResponse(api::StatusBadRequest("the patch changes the object's name"));
+    }
+    HttpResponse response = WriteUpdate(request, path, std::move(*patched), **existing);
+    // 409 from WriteUpdate means the object changed between the read and the write (the
+    // client's own precondition was checked above): patch the new version.
+    if (response.status != 409 || attempt + 1 == kPatchAttempts) return response;
+  }
+}
+
+HttpResponse ApiHandler::Delete(const HttpRequest& request, const ResourcePath& path) {
+  const api::ResourceInfo& resource = *path.resource;
+  const std::string key = ObjectKey(resource, path.namespace_name, path.name);
+  (void)request;
+  for (;;) {
+    absl::StatusOr<std::optional<StoredObject>> existing = store_.Get(key);
+    if (!existing.ok()) return StoreError(existing.status());
+    if (!existing->has_value()) {
+      return StatusResponse(api::StatusNotFound(resource.group_resource(), path.name));
+    }
+    absl::StatusOr<bool> deleted = store_.Delete(key, (*existing)->mod_revision);
+    if (!deleted.ok()) return StoreError(deleted.status());
+    if (*deleted) return JsonResponse(200, (*existing)->object);
+  }
+}
+
+}  // namespace orch::apiserver
