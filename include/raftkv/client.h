@@ -19,8 +19,10 @@ struct ClientOptions {
   std::chrono::milliseconds dial_timeout{2000};
   // The deadline of calls made without one.
   std::chrono::milliseconds request_timeout{5000};
-  // Threads that run the callback and future forms of calls (blocking calls run on the
-  // caller's thread).
+  // Threads that run the callbacks of the callback forms (and fulfil the futures). Every call
+  // is an asynchronous gRPC call, so any number may be in flight whatever this is; callbacks
+  // never run on gRPC's threads nor inline on the caller's. Blocking calls wait on the
+  // caller's thread and do not use these threads (so they work inside a callback).
   int async_threads = 4;
 };
 

@@ -3,7 +3,10 @@
 // repeating events, compaction reported to a watch, background lease keep-alive, deadlines.
 
 #include <chrono>
+#include <future>
+#include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -114,6 +117,38 @@ TEST_F(RemoteClientTest, KeysTxnAndErrorsBehaveAsEtcd) {
   EXPECT_TRUE(IsFutureRevision(future_rev.status())) << future_rev.status();
   auto no_lease = kv->Put("/a/x", "v", PutOptions{.lease = 12345});
   EXPECT_TRUE(IsLeaseNotFound(no_lease.status())) << no_lease.status();
+}
+
+TEST_F(RemoteClientTest, ManyConcurrentAsyncPutsAllSucceedAndAreReadable) {
+  auto kv = ConnectTo(cluster_, {0, 1, 2}, milliseconds(20000));
+  ASSERT_TRUE(kv->Put("/many/warm-up", "v").ok());  // connected, a leader known
+  constexpr int kPuts = 2000;
+  std::vector<std::future<absl::StatusOr<PutResponse>>> puts;
+  puts.reserve(kPuts);
+  const auto start = Clock::now();
+  for (int i = 0; i < kPuts; ++i)
+    puts.push_back(kv->PutAsync(absl::StrCat("/many/", i), absl::StrCat("value ", i)));
+  std::set<int64_t> revisions;
+  for (auto& put : puts) {
+    absl::StatusOr<PutResponse> r = put.get();
+    ASSERT_TRUE(r.ok()) << r.status();
+    revisions.insert(r->header.revision);
+  }
+  const double took = std::chrono::duration<double>(Clock::now() - start).count();
+  // Throughput is a benchmark figure, not a pass criterion; printed for the record.
+  std::cout << "[ measure  ] " << kPuts << " async puts in " << took << " s: " << kPuts / took
+            << " puts/s\n";
+  EXPECT_EQ(revisions.size(), static_cast<size_t>(kPuts)) << "each put has its own revision";
+
+  auto all = kv->Get("/many/", RangeOptions{.range_end = PrefixEnd("/many/"), .count_only = true});
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->count, kPuts + 1);
+  for (int i = 0; i < kPuts; i += 97) {
+    auto got = kv->GetAsync(absl::StrCat("/many/", i)).get();
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ(got->kvs.size(), 1u);
+    EXPECT_EQ(got->kvs[0].value, absl::StrCat("value ", i));
+  }
 }
 
 TEST_F(RemoteClientTest, FailsOverWhenTheMemberItUsesIsKilled) {
