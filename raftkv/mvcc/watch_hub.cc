@@ -66,6 +66,7 @@ std::shared_ptr<Watcher> WatchHub::Watch(WatchOptions options, std::function<voi
     unsynced_.insert(state->id);
     sync_wanted_ = true;
   }
+  state->delivery_floor = state->next_revision;
   WatcherState* raw = state.get();
   if (raw->options.prev_kv) ++prev_kv_watchers_;
   if (raw->options.range.range_end.empty()) {
@@ -108,6 +109,14 @@ bool WatchHub::HasRoom(const WatcherState& state, size_t bytes) const {
 }
 
 void WatchHub::Enqueue(WatcherState* state, const mvccpb::Event& event) {
+  // A watcher's stream never goes back: not below its start, not below what it already got.
+  const int64_t revision = event.kv().mod_revision();
+  if (revision < state->delivery_floor) {
+    spdlog::error("watch {}: dropped event {} at revision {}, below its floor {}", state->id,
+                  event.kv().key(), revision, state->delivery_floor);
+    return;
+  }
+  state->delivery_floor = revision;
   state->buffer.push_back(event);
   if (!state->options.prev_kv) state->buffer.back().clear_prev_kv();
   state->buffer_bytes += EventBytes(state->buffer.back());
@@ -256,7 +265,13 @@ bool WatchHub::SyncOne(int64_t id) {
   }
   // Read without the lock: the apply loop keeps notifying meanwhile.
   const int64_t to = history_->CurrentRevision();
-  absl::StatusOr<HistoryChunk> chunk = history_->ReadHistory(range, from, to, prev_kv, budget);
+  // A watcher can start ahead of the history: a client resumes on a member still behind the
+  // revisions it saw, and a snapshot installed there may leave the member behind still. There
+  // is nothing to read then, and the watcher's next revision must stay where it is (a read of
+  // [from, to] would say "covered up to to", sending it back below its start).
+  absl::StatusOr<HistoryChunk> chunk =
+      from > to ? HistoryChunk{.events = {}, .next_revision = from}
+                : history_->ReadHistory(range, from, to, prev_kv, budget);
 
   std::function<void()> ready;
   {
@@ -283,6 +298,8 @@ bool WatchHub::SyncOne(int64_t id) {
       if (state->next_revision > last_notified_revision_) {
         state->synced = true;
         unsynced_.erase(id);
+      } else if (chunk->events.empty() && state->next_revision == from) {
+        return false;  // ahead of a history not yet published: retry later, no busy loop
       }
       if (was_empty && !state->buffer.empty()) ready = state->on_ready;
     }

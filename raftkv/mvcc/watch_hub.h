@@ -140,6 +140,9 @@ class WatchHub {
     WatchOptions options;
     std::function<void()> on_ready;
     int64_t next_revision = 0;  // the first revision not yet delivered
+    // The lowest revision it may still be handed: its start, then the last revision handed
+    // out (a revision's events may come in more than one Enqueue). Only rises.
+    int64_t delivery_floor = 0;
     bool synced = false;
     bool canceled = false;
     int64_t compact_revision = 0;
