@@ -144,17 +144,6 @@ std::vector<int64_t> GrantLeases(const std::vector<std::shared_ptr<grpc::Channel
   return lease_ids;
 }
 
-std::vector<WorkerResult> RunPhase(std::vector<std::unique_ptr<KeepAliveClient>>& clients,
-                                   RequestBudget& budget) {
-  std::vector<WorkerResult> results(clients.size());
-  std::latch phase_done(static_cast<std::ptrdiff_t>(clients.size()));
-  for (size_t i = 0; i < clients.size(); ++i) {
-    clients[i]->Begin(budget, phase_done, results[i]);
-  }
-  phase_done.wait();
-  return results;
-}
-
 }  // namespace
 
 BenchReport RunLeaseKeepAliveBenchmark(const BenchOptions& options) {

@@ -118,18 +118,6 @@ class UnaryClient final : public CompletionHandler {
 };
 
 template <class Call>
-std::vector<WorkerResult> RunPhase(std::vector<std::unique_ptr<UnaryClient<Call>>>& clients,
-                                   RequestBudget& budget) {
-  std::vector<WorkerResult> results(clients.size());
-  std::latch phase_done(static_cast<std::ptrdiff_t>(clients.size()));
-  for (size_t i = 0; i < clients.size(); ++i) {
-    clients[i]->Begin(budget, phase_done, results[i]);
-  }
-  phase_done.wait();
-  return results;
-}
-
-template <class Call>
 BenchReport Run(const Call& call, const std::string& operation_name, const BenchOptions& options) {
   const auto channels = OpenChannels(options);
   CompletionThreads threads(options.threads);

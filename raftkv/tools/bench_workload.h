@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <latch>
 #include <memory>
 #include <optional>
 #include <random>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "bench_options.h"
+#include "bench_report.h"
 
 namespace raftkv::bench {
 
@@ -65,5 +67,18 @@ std::optional<Clock::time_point> DeadlineFrom(const std::string& duration_flag);
 double ProcessCpuSeconds();
 
 int64_t NanosSince(Clock::time_point start);
+
+// Starts every client on `budget` (each through its Begin(budget, done, result)) and waits
+// until each has counted down: one measured or warm-up phase.
+template <class Client>
+std::vector<WorkerResult> RunPhase(std::vector<std::unique_ptr<Client>>& clients,
+                                   RequestBudget& budget) {
+  std::vector<WorkerResult> results(clients.size());
+  std::latch phase_done(static_cast<std::ptrdiff_t>(clients.size()));
+  for (size_t i = 0; i < clients.size(); ++i)
+    clients[i]->Begin(budget, phase_done, results[i]);
+  phase_done.wait();
+  return results;
+}
 
 }  // namespace raftkv::bench
