@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything and starts the main job (README's first command): a 3-member raftkv
-# cluster on this machine's loopback, in the foreground until Ctrl-C. Prints how to talk to
-# it with etcdctl. Data and logs go to ./run/ (override with RAFTKV_RUN_DIR); each start
+# cluster on this machine's loopback and the orchestrator's API server on it, in the
+# foreground until Ctrl-C; applies examples/orchestrator/demo.yaml with kubectl. Prints how
+# to talk to both. Data and logs go to ./run/ (override with RAFTKV_RUN_DIR); each start
 # begins with a fresh cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,25 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 etcdctl --endpoints=$endpoints put /demo/greeting "hello from raftkv" >/dev/null
+
+apiserver=127.0.0.1:${ORCH_APISERVER_PORT:-6443}
+build/orchestrator/apiserver/orch-apiserver --store "raftkv://$endpoints" --listen "$apiserver" \
+  >"$run_dir/apiserver.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 50); do
+  if curl -sf "http://$apiserver/readyz" >/dev/null 2>&1; then break; fi
+  sleep 0.2
+done
+# kubectl is not a Debian package at a version that speaks to a v1.32 server; use the one
+# on the machine when there is one.
+kube() {
+  if command -v kubectl >/dev/null; then
+    kubectl --server="http://$apiserver" "$@"
+  else
+    echo "(kubectl is not installed: skipped kubectl $*)"
+  fi
+}
+kube apply -f examples/orchestrator/demo.yaml
 cat <<MSG
 
 A 3-member raftkv cluster is running (logs in $run_dir/n*.log).
@@ -55,8 +75,16 @@ Talk to it with etcdctl, as to etcd:
   etcdctl --endpoints=\$ENDPOINTS watch --prefix /demo
 Metrics and health: curl http://127.0.0.1:12381/metrics, curl http://127.0.0.1:12381/health
 
+The orchestrator's API server keeps its objects in that cluster (under /registry/); kubectl
+works against it (log in $run_dir/apiserver.log):
+  kubectl --server=http://$apiserver get namespaces
+  kubectl --server=http://$apiserver get pods -n demo -o wide
+  kubectl --server=http://$apiserver apply -f examples/orchestrator/demo.yaml
+The scheduler, controllers and kubelets are not built yet, so pods stay Pending.
+
 MSG
 etcdctl --endpoints=$endpoints member list -w table
 etcdctl --endpoints=$endpoints get /demo/greeting
+kube get pods -n demo -o wide
 echo "Press Ctrl-C to stop."
 wait "${pids[@]}"
