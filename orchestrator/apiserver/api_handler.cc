@@ -18,6 +18,7 @@
 #include "orchestrator/api/protobuf.h"
 #include "orchestrator/api/selector.h"
 #include "orchestrator/api/status.h"
+#include "orchestrator/api/subresources.h"
 #include "orchestrator/api/table.h"
 #include "orchestrator/api/validation.h"
 #include "orchestrator/api/yaml.h"
@@ -196,6 +197,13 @@ std::string WatchEventLine(std::string_view type, const Json& object,
   return event.dump() + "\n";
 }
 
+// The subresources answered by HandleResource (logs and evictions are not served here).
+bool IsServedSubresource(const api::ResourceInfo& resource, std::string_view subresource) {
+  const bool handled =
+      subresource == "status" || subresource == "scale" || subresource == "binding";
+  return handled && resource.FindSubresource(subresource) != nullptr;
+}
+
 }  // namespace
 
 struct ApiHandler::ResourcePath {
@@ -284,7 +292,7 @@ HttpResponse ApiHandler::Handle(const HttpRequest& request) {
   if (path.resource == nullptr) return StatusResponse(api::StatusNoRoute());
   if (segments.size() >= 2) path.name = segments[1];
   if (segments.size() == 3) path.subresource = segments[2];
-  if (!path.subresource.empty() && path.subresource != "status") {
+  if (!path.subresource.empty() && !IsServedSubresource(*path.resource, path.subresource)) {
     return StatusResponse(api::StatusNoRoute());
   }
   if (!path.namespace_name.empty() && !path.resource->namespaced) {
@@ -300,13 +308,23 @@ HttpResponse ApiHandler::HandleResource(const HttpRequest& request, const Resour
     if (method != "GET") return StatusResponse(api::StatusNoRoute());
     return Watch(request, path);
   }
+  if (path.subresource == "scale") return Scale(request, path);
+  if (path.subresource == "binding") {
+    if (method == "POST") return Bind(request, path);
+    return StatusResponse(api::StatusMethodNotAllowed(path.resource->group_resource(),
+                                                      absl::AsciiStrToLower(method)));
+  }
   if (method == "GET") return named ? Get(request, path) : List(request, path);
   if (method == "POST" && !named) return Create(request, path);
   if (method == "PUT" && named) return Update(request, path);
   if (method == "PATCH" && named) return Patch(request, path);
   if (method == "DELETE" && named && path.subresource.empty()) return Delete(request, path);
-  return StatusResponse(
-      api::StatusMethodNotAllowed(path.resource->group_resource(), absl::AsciiStrToLower(method)));
+  if (method == "DELETE" && !named && path.resource->HasVerb("deletecollection")) {
+    return DeleteCollection(request, path);
+  }
+  const std::string action =
+      method == "DELETE" && !named ? "deletecollection" : absl::AsciiStrToLower(method);
+  return StatusResponse(api::StatusMethodNotAllowed(path.resource->group_resource(), action));
 }
 
 HttpResponse ApiHandler::Get(const HttpRequest& request, const ResourcePath& path) {
@@ -530,7 +548,8 @@ HttpResponse ApiHandler::Create(const HttpRequest& request, const ResourcePath& 
 }
 
 HttpResponse ApiHandler::WriteUpdate(const HttpRequest& request, const ResourcePath& path,
-                                     Json updated, const StoredObject& existing) {
+                                     Json updated, const StoredObject& existing,
+                                     const std::function<Json(const Json&)>& respond_with) {
   const api::ResourceInfo& resource = *path.resource;
   Json stored;
   if (path.subresource == "status") {
@@ -553,6 +572,7 @@ HttpResponse ApiHandler::WriteUpdate(const HttpRequest& request, const ResourceP
   if (!written->has_value()) {
     return StatusResponse(api::StatusConflict(resource.group_resource(), path.name));
   }
+  if (respond_with) return JsonResponse(200, respond_with((*written)->object));
   return JsonResponse(200, (*written)->object);
 }
 
@@ -616,19 +636,149 @@ HttpResponse ApiHandler::Patch(const HttpRequest& request, const ResourcePath& p
   }
 }
 
+absl::StatusOr<std::optional<Json>> ApiHandler::DeleteLatest(const std::string& key) {
+  for (;;) {
+    absl::StatusOr<std::optional<StoredObject>> existing = store_.Get(key);
+    if (!existing.ok()) return existing.status();
+    if (!existing->has_value()) return std::nullopt;
+    absl::StatusOr<bool> deleted = store_.Delete(key, (*existing)->mod_revision);
+    if (!deleted.ok()) return deleted.status();
+    if (*deleted) return std::move((*existing)->object);
+  }
+}
+
 HttpResponse ApiHandler::Delete(const HttpRequest& request, const ResourcePath& path) {
   const api::ResourceInfo& resource = *path.resource;
-  const std::string key = ObjectKey(resource, path.namespace_name, path.name);
   (void)request;
-  for (;;) {
+  absl::StatusOr<std::optional<Json>> deleted =
+      DeleteLatest(ObjectKey(resource, path.namespace_name, path.name));
+  if (!deleted.ok()) return StoreError(deleted.status());
+  if (!deleted->has_value()) {
+    return StatusResponse(api::StatusNotFound(resource.group_resource(), path.name));
+  }
+  return JsonResponse(200, **deleted);
+}
+
+HttpResponse ApiHandler::DeleteCollection(const HttpRequest& request, const ResourcePath& path) {
+  const api::ResourceInfo& resource = *path.resource;
+  absl::StatusOr<Selectors> selectors = ParseSelectors(request, resource);
+  if (!selectors.ok())
+    return StatusResponse(api::StatusBadRequest(std::string(selectors.status().message())));
+  absl::StatusOr<ObjectStore::Page> page =
+      store_.List(ObjectPrefix(resource, path.namespace_name), "", 0, 0);
+  if (!page.ok()) return StoreError(page.status());
+  Json items = Json::array();
+  for (const StoredObject& stored : page->objects) {
+    if (!selectors->Matches(stored.object)) continue;
+    // An object changed since the list is deleted in its latest state, as upstream's
+    // DeleteCollection deletes each listed name.
+    absl::StatusOr<std::optional<Json>> deleted = DeleteLatest(
+        ObjectKey(resource, api::NamespaceOf(stored.object), api::NameOf(stored.object)));
+    if (!deleted.ok()) return StoreError(deleted.status());
+    if (deleted->has_value()) items.push_back(std::move(**deleted));
+  }
+  return JsonResponse(200, Json{{"kind", std::string(resource.list_kind)},
+                                {"apiVersion", resource.ApiVersion()},
+                                {"metadata", {{"resourceVersion", std::to_string(page->revision)}}},
+                                {"items", std::move(items)}});
+}
+
+HttpResponse ApiHandler::Scale(const HttpRequest& request, const ResourcePath& path) {
+  const api::ResourceInfo& resource = *path.resource;
+  const std::string& method = request.method;
+  std::optional<api::PatchType> patch_type;
+  if (method == "PATCH") {
+    patch_type = api::PatchTypeFromContentType(request.content_type);
+    if (!patch_type.has_value() || *patch_type == api::PatchType::kApplyPatch) {
+      return StatusResponse(api::StatusUnsupportedMediaType(request.content_type));
+    }
+  } else if (method != "GET" && method != "PUT") {
+    return StatusResponse(
+        api::StatusMethodNotAllowed(resource.group_resource(), absl::AsciiStrToLower(method)));
+  }
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<std::optional<StoredObject>> existing =
+        store_.Get(ObjectKey(resource, path.namespace_name, path.name));
+    if (!existing.ok()) return StoreError(existing.status());
+    if (!existing->has_value()) {
+      return StatusResponse(api::StatusNotFound(resource.group_resource(), path.name));
+    }
+    const Json current = api::ScaleOf((*existing)->object);
+    if (method == "GET") return JsonResponse(200, current);
+    absl::StatusOr<Json> scale =
+        patch_type.has_value() ? api::ApplyPatch(*patch_type, current, request.body, resource.id)
+                               : ParseBody(request);
+    if (!scale.ok()) {
+      if (patch_type.has_value()) return StatusResponse(api::StatusForPatchError(scale.status()));
+      return BodyError(request, scale.status());
+    }
+    if (!scale->is_object())
+      return StatusResponse(api::StatusBadRequest("the body is not an object"));
+    api::SetIfAbsent(*scale, "apiVersion", std::string("autoscaling/v1"));
+    api::SetIfAbsent(*scale, "kind", std::string("Scale"));
+    // As upstream's update handler: the URL's namespace fills an absent one.
+    Json& metadata = api::EnsureObject(*scale, "metadata");
+    if (api::NamespaceOf(*scale).empty()) metadata["namespace"] = path.namespace_name;
+    if (api::NameOf(*scale) != path.name || api::NamespaceOf(*scale) != path.namespace_name) {
+      return StatusResponse(api::StatusBadRequest(
+          "the name and namespace of the Scale do not match those on the URL"));
+    }
+    api::FieldErrors errors = api::ValidateScale(*scale);
+    if (!errors.empty())
+      return StatusResponse(api::StatusInvalid({"autoscaling", "Scale"}, path.name, errors));
+    const std::string resource_version = api::ResourceVersionOf(*scale);
+    if (!resource_version.empty() && resource_version != api::ResourceVersionOf(current)) {
+      return StatusResponse(api::StatusConflict(resource.group_resource(), path.name));
+    }
+    HttpResponse response =
+        WriteUpdate(request, path, api::WithScaleReplicas((*existing)->object, *scale), **existing,
+                    [](const Json& workload) { return api::ScaleOf(workload); });
+    // The client's resourceVersion was checked above: a 409 here is a write that raced ours.
+    if (response.status != 409 || attempt + 1 == kPatchAttempts) return response;
+  }
+}
+
+HttpResponse ApiHandler::Bind(const HttpRequest& request, const ResourcePath& path) {
+  const api::ResourceInfo& resource = *path.resource;
+  absl::StatusOr<Json> binding = ParseBody(request);
+  if (!binding.ok()) return BodyError(request, binding.status());
+  if (!binding->is_object())
+    return StatusResponse(api::StatusBadRequest("the body is not an object"));
+  const std::string binding_name = api::NameOf(*binding);
+  if (!binding_name.empty() && binding_name != path.name) {
+    return StatusResponse(
+        api::StatusBadRequest("the name of the object does not match the name on the URL"));
+  }
+  const std::string key = ObjectKey(resource, path.namespace_name, path.name);
+  for (int attempt = 0;; ++attempt) {
     absl::StatusOr<std::optional<StoredObject>> existing = store_.Get(key);
     if (!existing.ok()) return StoreError(existing.status());
     if (!existing->has_value()) {
       return StatusResponse(api::StatusNotFound(resource.group_resource(), path.name));
     }
-    absl::StatusOr<bool> deleted = store_.Delete(key, (*existing)->mod_revision);
-    if (!deleted.ok()) return StoreError(deleted.status());
-    if (*deleted) return JsonResponse(200, (*existing)->object);
+    absl::StatusOr<Json> bound = api::ApplyBinding((*existing)->object, *binding, absl::Now());
+    if (absl::IsFailedPrecondition(bound.status())) {
+      return StatusResponse(api::StatusConflict({"", "pods/binding"}, path.name,
+                                                std::string(bound.status().message())));
+    }
+    if (!bound.ok()) {
+      return StatusResponse(api::StatusInvalid(
+          {"", "Binding"}, path.name,
+          {api::FieldError{api::FieldErrorType::kRequired, "target.name", std::nullopt,
+                           std::string(bound.status().message())}}));
+    }
+    absl::StatusOr<std::optional<StoredObject>> written =
+        store_.Update(key, std::move(*bound), (*existing)->mod_revision);
+    if (!written.ok()) return StoreError(written.status());
+    if (written->has_value()) {
+      Json success = api::StatusSuccess(resource.group_resource(), path.name, "");
+      success.erase("details");
+      success["code"] = 201;
+      return JsonResponse(201, success);
+    }
+    if (attempt + 1 == kPatchAttempts) {
+      return StatusResponse(api::StatusConflict(resource.group_resource(), path.name));
+    }
   }
 }
 

@@ -1,8 +1,11 @@
 // The Kubernetes REST API over an ObjectStore: discovery, and get, list, watch, create,
-// update (also of the status subresource), patch and delete of every resource in the
-// orch::api registry. Errors are Kubernetes Status objects.
+// update (also of the status subresource), patch, delete and deletecollection of every
+// resource in the orch::api registry; the scale subresource of workloads and pods/binding.
+// Errors are Kubernetes Status objects.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -33,10 +36,19 @@ class ApiHandler {
   HttpResponse Update(const HttpRequest& request, const ResourcePath& path);
   HttpResponse Patch(const HttpRequest& request, const ResourcePath& path);
   HttpResponse Delete(const HttpRequest& request, const ResourcePath& path);
-  // Validates and stores `updated` over `existing` (compared on its revision): 200, 409 when
-  // the object changed meanwhile, 422, 500.
+  HttpResponse DeleteCollection(const HttpRequest& request, const ResourcePath& path);
+  // GET, PUT and PATCH of /scale: an autoscaling/v1 Scale over the workload's spec.replicas.
+  HttpResponse Scale(const HttpRequest& request, const ResourcePath& path);
+  // POST of pods/<name>/binding: sets spec.nodeName once.
+  HttpResponse Bind(const HttpRequest& request, const ResourcePath& path);
+  // Deletes the object at `key` whatever its revision: the last state, nullopt when absent.
+  absl::StatusOr<std::optional<api::Json>> DeleteLatest(const std::string& key);
+  // Validates and stores `updated` over `existing` (compared on its revision): 200 with the
+  // stored object shaped by `respond_with` (as is when empty), 409 when the object changed
+  // meanwhile, 422, 500.
   HttpResponse WriteUpdate(const HttpRequest& request, const ResourcePath& path, api::Json updated,
-                           const StoredObject& existing);
+                           const StoredObject& existing,
+                           const std::function<api::Json(const api::Json&)>& respond_with = {});
 
   ObjectStore store_;
   std::string server_address_;

@@ -1,5 +1,6 @@
 // The preinstalled kubectl (v1.32) against orch-apiserver with an embedded raftkv store:
-// discovery, create namespace, apply, get, watch and delete as a user runs them.
+// discovery, create namespace, apply, get, watch, scale and delete as a user runs them; curl
+// for what kubectl does not send (pods/binding, deletecollection, PUT of /scale).
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -91,6 +92,17 @@ class KubectlTest : public testing::Test {
   CommandResult Kubectl(const std::string& arguments) {
     return RunShell(absl::StrCat("HOME=", directory_.string(), " ", kKubectl,
                                  " --server=http://127.0.0.1:", port_, " ", arguments));
+  }
+
+  // curl with a JSON body: the output is the response body, then the HTTP status code.
+  CommandResult Curl(const std::string& method, const std::string& path,
+                     const std::string& body = "") {
+    std::string command = absl::StrCat("curl -s -w '\\n%{http_code}' -X ", method,
+                                       " 'http://127.0.0.1:", port_, path, "'");
+    if (!body.empty()) {
+      absl::StrAppend(&command, " -H 'Content-Type: application/json' -d '", body, "'");
+    }
+    return RunShell(command);
   }
 
   std::string WriteFile(const std::string& name, const std::string& text) {
@@ -189,6 +201,112 @@ TEST_F(KubectlTest, WatchSeesLaterChanges) {
   std::ifstream in(watch_output);
   std::string output((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_TRUE(absl::StrContains(output, "web")) << output;
+}
+
+constexpr const char* kDeployment = R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: nginx
+        image: nginx
+)";
+
+constexpr const char* kScalePath = "/apis/apps/v1/namespaces/default/deployments/web/scale";
+
+TEST_F(KubectlTest, ScalesADeployment) {
+  ASSERT_EQ(Kubectl("apply -f " + WriteFile("deploy.yaml", kDeployment)).exit_code, 0);
+  // kubectl 1.32 sends a merge patch to /scale.
+  CommandResult scale = Kubectl("scale deployment web --replicas=3");
+  EXPECT_EQ(scale.exit_code, 0) << scale.output;
+  EXPECT_TRUE(absl::StrContains(scale.output, "deployment.apps/web scaled")) << scale.output;
+  CommandResult replicas = Kubectl("get deployment web -o jsonpath={.spec.replicas}");
+  EXPECT_EQ(replicas.output, "3");
+
+  CommandResult read = Kubectl(absl::StrCat("get --raw ", kScalePath));
+  EXPECT_EQ(read.exit_code, 0) << read.output;
+  EXPECT_TRUE(absl::StrContains(read.output, R"("kind":"Scale")")) << read.output;
+  EXPECT_TRUE(absl::StrContains(read.output, R"("selector":"app=web")")) << read.output;
+
+  // PUT with a stale resourceVersion is refused; with none it applies.
+  CommandResult stale =
+      Curl("PUT", kScalePath,
+           R"({"metadata":{"name":"web","resourceVersion":"1"},"spec":{"replicas":5}})");
+  EXPECT_TRUE(absl::EndsWith(stale.output, "409")) << stale.output;
+  CommandResult put =
+      Curl("PUT", kScalePath, R"({"metadata":{"name":"web"},"spec":{"replicas":5}})");
+  EXPECT_TRUE(absl::EndsWith(put.output, "200")) << put.output;
+  EXPECT_EQ(Kubectl("get deployment web -o jsonpath={.spec.replicas}").output, "5");
+  CommandResult negative =
+      Curl("PUT", kScalePath, R"({"metadata":{"name":"web"},"spec":{"replicas":-1}})");
+  EXPECT_TRUE(absl::EndsWith(negative.output, "422")) << negative.output;
+}
+
+TEST_F(KubectlTest, BindsAPodOnce) {
+  ASSERT_EQ(Kubectl("apply -f " + WriteFile("pod.yaml", kPod)).exit_code, 0);
+  const std::string binding_path = "/api/v1/namespaces/default/pods/web/binding";
+  CommandResult bound = Curl("POST", binding_path,
+                             R"({"apiVersion":"v1","kind":"Binding","metadata":{"name":"web"},)"
+                             R"("target":{"apiVersion":"v1","kind":"Node","name":"node-1"}})");
+  EXPECT_TRUE(absl::EndsWith(bound.output, "201")) << bound.output;
+  EXPECT_TRUE(absl::StrContains(bound.output, R"("status":"Success")")) << bound.output;
+  EXPECT_EQ(Kubectl("get pod web -o jsonpath={.spec.nodeName}").output, "node-1");
+
+  CommandResult again =
+      Curl("POST", binding_path, R"({"metadata":{"name":"web"},"target":{"name":"node-2"}})");
+  EXPECT_TRUE(absl::EndsWith(again.output, "409")) << again.output;
+  EXPECT_TRUE(absl::StrContains(again.output, R"(pod web is already assigned to node \"node-1\")"))
+      << again.output;
+  EXPECT_EQ(Kubectl("get pod web -o jsonpath={.spec.nodeName}").output, "node-1");
+}
+
+TEST_F(KubectlTest, DeletesPodsBySelector) {
+  const std::string manifest = WriteFile("pods.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: a, labels: {app: x}}
+spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b, labels: {app: x}}
+spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: keep, labels: {app: other}}
+spec: {containers: [{name: c, image: nginx}]}
+)");
+  ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
+  // kubectl lists by the selector, then deletes each object.
+  CommandResult deleted = Kubectl("delete pods -l app=x");
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
+  EXPECT_EQ(Kubectl("get pods -o name").output, "pod/keep\n");
+
+  // deletecollection: one DELETE on the collection answers the deleted objects.
+  ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
+  CommandResult collection =
+      Curl("DELETE", "/api/v1/namespaces/default/pods?labelSelector=app%3Dx");
+  EXPECT_TRUE(absl::EndsWith(collection.output, "200")) << collection.output;
+  EXPECT_TRUE(absl::StrContains(collection.output, R"("kind":"PodList")")) << collection.output;
+  EXPECT_TRUE(absl::StrContains(collection.output, R"("name":"a")")) << collection.output;
+  EXPECT_TRUE(absl::StrContains(collection.output, R"("name":"b")")) << collection.output;
+  EXPECT_EQ(Kubectl("get pods -o name").output, "pod/keep\n");
+  CommandResult by_field =
+      Curl("DELETE", "/api/v1/namespaces/default/pods?fieldSelector=metadata.name%3Dkeep");
+  EXPECT_TRUE(absl::StrContains(by_field.output, R"("name":"keep")")) << by_field.output;
+  EXPECT_TRUE(absl::StrContains(Kubectl("get pods").output, "No resources found"));
+  CommandResult namespaces = Curl("DELETE", "/api/v1/namespaces");
+  EXPECT_TRUE(absl::EndsWith(namespaces.output, "405")) << namespaces.output;
 }
 
 }  // namespace
