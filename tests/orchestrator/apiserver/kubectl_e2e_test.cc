@@ -64,7 +64,9 @@ class KubectlTest : public testing::Test {
                  absl::StrCat("orch-apiserver-e2e-", getpid(), "-", FreePort());
     std::filesystem::create_directories(directory_);
     port_ = FreePort();
-    const std::string store = absl::StrCat("embedded://", (directory_ / "store").string());
+    // A peer port of its own: the embedded store's default (2380) may be taken.
+    const std::string store = absl::StrCat("embedded://", (directory_ / "store").string(),
+                                           "?peer=http://127.0.0.1:", FreePort());
     const std::string listen = absl::StrCat("127.0.0.1:", port_);
     std::vector<std::string> args = {ORCH_APISERVER_BINARY, "--store", store, "--listen", listen};
     std::vector<char*> argv;
