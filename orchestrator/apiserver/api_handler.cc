@@ -98,6 +98,25 @@ absl::StatusOr<Json> ParseBody(const HttpRequest& request) {
   return absl::UnimplementedError(request.content_type);
 }
 
+// A body that must be one object: anything else is a bad request; a missing apiVersion or
+// kind is filled in from the URL, as the real server does.
+absl::Status CompleteObject(Json& object, const std::string& api_version, const std::string& kind) {
+  if (!object.is_object()) return absl::InvalidArgumentError("the body is not an object");
+  api::SetIfAbsent(object, "apiVersion", api_version);
+  api::SetIfAbsent(object, "kind", kind);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Json> ParseObjectBody(const HttpRequest& request, const std::string& api_version,
+                                     const std::string& kind) {
+  absl::StatusOr<Json> body = ParseBody(request);
+  if (!body.ok()) return body;
+  if (absl::Status complete = CompleteObject(*body, api_version, kind); !complete.ok()) {
+    return complete;
+  }
+  return body;
+}
+
 HttpResponse BodyError(const HttpRequest& request, const absl::Status& error) {
   if (absl::IsUnimplemented(error)) {
     return StatusResponse(api::StatusUnsupportedMediaType(request.content_type));
@@ -491,13 +510,10 @@ HttpResponse ApiHandler::Watch(const HttpRequest& request, const ResourcePath& p
 HttpResponse ApiHandler::Create(const HttpRequest& request, const ResourcePath& path) {
   const api::ResourceInfo& resource = *path.resource;
   if (!path.subresource.empty()) return StatusResponse(api::StatusNoRoute());
-  absl::StatusOr<Json> body = ParseBody(request);
+  absl::StatusOr<Json> body =
+      ParseObjectBody(request, resource.ApiVersion(), std::string(resource.kind));
   if (!body.ok()) return BodyError(request, body.status());
   Json object = std::move(*body);
-  if (!object.is_object())
-    return StatusResponse(api::StatusBadRequest("the body is not an object"));
-  api::SetIfAbsent(object, "apiVersion", resource.ApiVersion());
-  api::SetIfAbsent(object, "kind", std::string(resource.kind));
   if (api::KindOf(object) != resource.kind || api::ApiVersionOf(object) != resource.ApiVersion()) {
     return StatusResponse(api::StatusBadRequest(
         absl::StrCat("the API version in the data (", api::ApiVersionOf(object),
@@ -578,13 +594,10 @@ HttpResponse ApiHandler::WriteUpdate(const HttpRequest& request, const ResourceP
 
 HttpResponse ApiHandler::Update(const HttpRequest& request, const ResourcePath& path) {
   const api::ResourceInfo& resource = *path.resource;
-  absl::StatusOr<Json> body = ParseBody(request);
+  absl::StatusOr<Json> body =
+      ParseObjectBody(request, resource.ApiVersion(), std::string(resource.kind));
   if (!body.ok()) return BodyError(request, body.status());
   Json updated = std::move(*body);
-  if (!updated.is_object())
-    return StatusResponse(api::StatusBadRequest("the body is not an object"));
-  api::SetIfAbsent(updated, "apiVersion", resource.ApiVersion());
-  api::SetIfAbsent(updated, "kind", std::string(resource.kind));
   if (api::NameOf(updated) != path.name) {
     return StatusResponse(
         api::StatusBadRequest("the name of the object does not match the name on the URL"));
@@ -712,10 +725,9 @@ HttpResponse ApiHandler::Scale(const HttpRequest& request, const ResourcePath& p
       if (patch_type.has_value()) return StatusResponse(api::StatusForPatchError(scale.status()));
       return BodyError(request, scale.status());
     }
-    if (!scale->is_object())
-      return StatusResponse(api::StatusBadRequest("the body is not an object"));
-    api::SetIfAbsent(*scale, "apiVersion", std::string("autoscaling/v1"));
-    api::SetIfAbsent(*scale, "kind", std::string("Scale"));
+    if (absl::Status complete = CompleteObject(*scale, "autoscaling/v1", "Scale"); !complete.ok()) {
+      return BodyError(request, complete);
+    }
     // As upstream's update handler: the URL's namespace fills an absent one.
     Json& metadata = api::EnsureObject(*scale, "metadata");
     if (api::NamespaceOf(*scale).empty()) metadata["namespace"] = path.namespace_name;
@@ -740,10 +752,8 @@ HttpResponse ApiHandler::Scale(const HttpRequest& request, const ResourcePath& p
 
 HttpResponse ApiHandler::Bind(const HttpRequest& request, const ResourcePath& path) {
   const api::ResourceInfo& resource = *path.resource;
-  absl::StatusOr<Json> binding = ParseBody(request);
+  absl::StatusOr<Json> binding = ParseObjectBody(request, "v1", "Binding");
   if (!binding.ok()) return BodyError(request, binding.status());
-  if (!binding->is_object())
-    return StatusResponse(api::StatusBadRequest("the body is not an object"));
   const std::string binding_name = api::NameOf(*binding);
   if (!binding_name.empty() && binding_name != path.name) {
     return StatusResponse(
