@@ -161,22 +161,16 @@ BenchReport RunLeaseKeepAliveBenchmark(const BenchOptions& options) {
   }
   started.wait();
 
-  RequestBudget warmup_budget(options.warmup, std::nullopt);
-  RunPhase(clients, warmup_budget);
-  const double cpu_before = ProcessCpuSeconds();
-  const Clock::time_point start = Clock::now();
-  RequestBudget budget(options.total, DeadlineFrom(options.duration));
-  std::vector<WorkerResult> results = RunPhase(clients, budget);
-  const std::chrono::duration<double> elapsed = Clock::now() - start;
-  const double cpu_seconds = ProcessCpuSeconds() - cpu_before;
+  MeasuredRun run = RunWarmupThenMeasure(clients, options);
 
   std::latch finished(static_cast<std::ptrdiff_t>(clients.size()));
   for (const auto& client : clients)
     client->Close(finished);
   finished.wait();
   threads.Stop();
-  results.push_back(WorkerResult{.latencies_ns = {}, .errors_by_message = std::move(grant_errors)});
-  return MergeResults("lease-keepalive", std::move(results), elapsed.count(), cpu_seconds);
+  run.results.push_back(
+      WorkerResult{.latencies_ns = {}, .errors_by_message = std::move(grant_errors)});
+  return MergeResults("lease-keepalive", std::move(run.results), run.seconds, run.cpu_seconds);
 }
 
 }  // namespace raftkv::bench

@@ -129,17 +129,9 @@ BenchReport Run(const Call& call, const std::string& operation_name, const Bench
         call, Workload(options, (static_cast<uint64_t>(seed_source()) << 32) | seed_source()),
         channels[index % channels.size()], threads.QueueFor(index)));
   }
-  RequestBudget warmup_budget(options.warmup, std::nullopt);
-  RunPhase(clients, warmup_budget);
-
-  const double cpu_before = ProcessCpuSeconds();
-  const Clock::time_point start = Clock::now();
-  RequestBudget budget(options.total, DeadlineFrom(options.duration));
-  std::vector<WorkerResult> results = RunPhase(clients, budget);
-  const std::chrono::duration<double> elapsed = Clock::now() - start;
-  const double cpu_seconds = ProcessCpuSeconds() - cpu_before;
+  MeasuredRun run = RunWarmupThenMeasure(clients, options);
   threads.Stop();
-  return MergeResults(operation_name, std::move(results), elapsed.count(), cpu_seconds);
+  return MergeResults(operation_name, std::move(run.results), run.seconds, run.cpu_seconds);
 }
 
 }  // namespace

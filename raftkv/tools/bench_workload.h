@@ -81,4 +81,27 @@ std::vector<WorkerResult> RunPhase(std::vector<std::unique_ptr<Client>>& clients
   return results;
 }
 
+// What a measured phase produced: each client's results, the wall time and this tool's CPU.
+struct MeasuredRun {
+  std::vector<WorkerResult> results;
+  double seconds = 0;
+  double cpu_seconds = 0;
+};
+
+// The --warmup requests (unmeasured), then the measured phase of --total or --duration.
+template <class Client>
+MeasuredRun RunWarmupThenMeasure(std::vector<std::unique_ptr<Client>>& clients,
+                                 const BenchOptions& options) {
+  RequestBudget warmup_budget(options.warmup, std::nullopt);
+  RunPhase(clients, warmup_budget);
+  const double cpu_before = ProcessCpuSeconds();
+  const Clock::time_point start = Clock::now();
+  RequestBudget budget(options.total, DeadlineFrom(options.duration));
+  MeasuredRun run;
+  run.results = RunPhase(clients, budget);
+  run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  run.cpu_seconds = ProcessCpuSeconds() - cpu_before;
+  return run;
+}
+
 }  // namespace raftkv::bench
