@@ -5,7 +5,9 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "orchestrator/api/json.h"
@@ -33,6 +35,12 @@ absl::StatusOr<Json> ApplyJsonPatch(Json original, const Json& operations);
 // $setElementOrder/<list>, $deleteFromPrimitiveList/<list>. Element order follows upstream
 // (patch items, then server-only items interleaved by their live order).
 absl::StatusOr<Json> ApplyStrategicMergePatch(Json original, Json patch, Kind kind);
+
+// The merge key of the list at `path` (object member names from the root; list elements are
+// stepped through) in `kind`: "name" for containers, "" for a set of scalars (finalizers),
+// nullopt for a field that is not a merging list (it is replaced). Clients computing a
+// strategic merge patch (kubectl apply) use the same table the server merges with.
+std::optional<std::string> StrategicMergeKeyAt(Kind kind, const std::vector<std::string>& path);
 
 // Parses `body` and applies a patch of `type` (not kApplyPatch, which needs field ownership).
 // A body that is not JSON (or not an object, where one is required) is InvalidArgument.

@@ -537,4 +537,16 @@ absl::StatusOr<Json> ApplyStrategicMergePatch(Json original, Json patch, Kind ki
   return MergeMap(std::move(original), std::move(patch), SchemaFor(kind));
 }
 
+std::optional<std::string> StrategicMergeKeyAt(Kind kind, const std::vector<std::string>& path) {
+  const PatchSchema* schema = SchemaFor(kind);
+  const PatchField* field = nullptr;
+  for (const std::string& name : path) {
+    if (field != nullptr) schema = field->schema;
+    field = Lookup(schema, name);
+    if (field == nullptr) return std::nullopt;
+  }
+  if (field == nullptr || !field->merge_list) return std::nullopt;
+  return field->merge_key;
+}
+
 }  // namespace orch::api
