@@ -22,6 +22,7 @@
 #include "orchestrator/api/table.h"
 #include "orchestrator/api/validation.h"
 #include "orchestrator/api/yaml.h"
+#include "orchestrator/apiserver/pod_logs.h"
 #include "raftkv/errors.h"
 #include "spdlog/spdlog.h"
 
@@ -124,6 +125,32 @@ HttpResponse BodyError(const HttpRequest& request, const absl::Status& error) {
   return StatusResponse(api::StatusBadRequest(std::string(error.message())));
 }
 
+bool IsDryRun(const HttpRequest& request) {
+  return !request.Query("dryRun").empty();
+}
+
+// 422 for a dryRun value other than All on create, update and patch (upstream
+// ValidateCreateOptions / ValidateUpdateOptions / ValidatePatchOptions).
+std::optional<HttpResponse> InvalidDryRun(const HttpRequest& request, std::string_view options) {
+  const std::string dry_run = request.Query("dryRun");
+  if (dry_run.empty() || dry_run == "All") return std::nullopt;
+  return StatusResponse(api::StatusInvalid(
+      {"meta.k8s.io", std::string(options)}, "",
+      {api::NotSupported(api::FieldPath("dryRun"), Json::array({dry_run}), {"All"})}));
+}
+
+// A DELETE's options: the body when there is one (JSON or protobuf DeleteOptions), else the
+// query parameters, as upstream's delete handler reads them.
+absl::StatusOr<DeleteOptions> ParseDeleteOptions(const HttpRequest& request) {
+  if (request.body.empty()) {
+    return DeleteOptionsFromQuery(
+        [&request](std::string_view name) { return request.Query(name); });
+  }
+  absl::StatusOr<Json> body = ParseBody(request);
+  if (!body.ok()) return body.status();
+  return DeleteOptionsFromJson(*body);
+}
+
 Json VersionDocument() {
   return Json{{"major", "1"},
               {"minor", "32"},
@@ -216,10 +243,11 @@ std::string WatchEventLine(std::string_view type, const Json& object,
   return event.dump() + "\n";
 }
 
-// The subresources answered by HandleResource (logs and evictions are not served here).
+// The subresources answered by HandleResource.
 bool IsServedSubresource(const api::ResourceInfo& resource, std::string_view subresource) {
-  const bool handled =
-      subresource == "status" || subresource == "scale" || subresource == "binding";
+  const bool handled = subresource == "status" || subresource == "scale" ||
+                       subresource == "binding" || subresource == "finalize" ||
+                       subresource == "eviction" || subresource == "log";
   return handled && resource.FindSubresource(subresource) != nullptr;
 }
 
@@ -328,8 +356,19 @@ HttpResponse ApiHandler::HandleResource(const HttpRequest& request, const Resour
     return Watch(request, path);
   }
   if (path.subresource == "scale") return Scale(request, path);
-  if (path.subresource == "binding") {
-    if (method == "POST") return Bind(request, path);
+  if (path.subresource == "finalize" && method != "PUT") {
+    return StatusResponse(api::StatusMethodNotAllowed(path.resource->group_resource(),
+                                                      absl::AsciiStrToLower(method)));
+  }
+  const bool post = method == "POST";
+  if ((path.subresource == "binding" || path.subresource == "eviction") && !post) {
+    return StatusResponse(api::StatusMethodNotAllowed(path.resource->group_resource(),
+                                                      absl::AsciiStrToLower(method)));
+  }
+  if (path.subresource == "binding") return Bind(request, path);
+  if (path.subresource == "eviction") return Evict(request, path);
+  if (path.subresource == "log") {
+    if (method == "GET") return Log(request, path);
     return StatusResponse(api::StatusMethodNotAllowed(path.resource->group_resource(),
                                                       absl::AsciiStrToLower(method)));
   }
@@ -510,10 +549,14 @@ HttpResponse ApiHandler::Watch(const HttpRequest& request, const ResourcePath& p
 HttpResponse ApiHandler::Create(const HttpRequest& request, const ResourcePath& path) {
   const api::ResourceInfo& resource = *path.resource;
   if (!path.subresource.empty()) return StatusResponse(api::StatusNoRoute());
+  if (std::optional<HttpResponse> invalid = InvalidDryRun(request, "CreateOptions")) {
+    return *invalid;
+  }
   absl::StatusOr<Json> body =
       ParseObjectBody(request, resource.ApiVersion(), std::string(resource.kind));
   if (!body.ok()) return BodyError(request, body.status());
   Json object = std::move(*body);
+  const std::string requested_name = api::NameOf(object);
   if (api::KindOf(object) != resource.kind || api::ApiVersionOf(object) != resource.ApiVersion()) {
     return StatusResponse(api::StatusBadRequest(
         absl::StrCat("the API version in the data (", api::ApiVersionOf(object),
@@ -551,8 +594,16 @@ HttpResponse ApiHandler::Create(const HttpRequest& request, const ResourcePath& 
     if (!found->has_value()) {
       return StatusResponse(api::StatusNotFound(namespaces.group_resource(), path.namespace_name));
     }
+    // Upstream's NamespaceLifecycle admission.
+    if (api::IsBeingDeleted((*found)->object)) {
+      return StatusResponse(api::StatusForbidden(
+          resource.group_resource(), requested_name,
+          absl::StrCat("unable to create new content in namespace ", path.namespace_name,
+                       " because it is being terminated")));
+    }
   }
   api::UpdateManagedFields(object, nullptr, FieldManagerOf(request), "Update", "", now);
+  if (IsDryRun(request)) return JsonResponse(201, object);
   const std::string name = api::NameOf(object);
   absl::StatusOr<std::optional<StoredObject>> created =
       store_.Create(ObjectKey(resource, path.namespace_name, name), std::move(object));
@@ -567,29 +618,47 @@ HttpResponse ApiHandler::WriteUpdate(const HttpRequest& request, const ResourceP
                                      Json updated, const StoredObject& existing,
                                      const std::function<Json(const Json&)>& respond_with) {
   const api::ResourceInfo& resource = *path.resource;
+  if (std::optional<HttpResponse> invalid =
+          InvalidDryRun(request, request.method == "PATCH" ? "PatchOptions" : "UpdateOptions")) {
+    return *invalid;
+  }
   Json stored;
   if (path.subresource == "status") {
     stored = api::PrepareForStatusUpdate(updated, existing.object);
+  } else if (path.subresource == "finalize") {
+    stored = WithNamespaceFinalizers(existing.object, updated);
   } else {
     api::ApplyDefaults(resource.id, updated);
     api::PrepareForUpdate(resource.id, updated, existing.object);
     stored = std::move(updated);
   }
   api::FieldErrors errors = api::ValidateUpdate(resource.id, stored, existing.object);
+  for (api::FieldError& error : ValidateNoNewFinalizers(existing.object, stored))
+    errors.push_back(std::move(error));
   if (!errors.empty()) {
     return StatusResponse(api::StatusInvalid(resource.group_kind(), path.name, errors));
   }
   api::UpdateManagedFields(stored, &existing.object, FieldManagerOf(request), "Update",
                            path.subresource, absl::Now());
+  const auto respond = [&respond_with](const Json& object) {
+    return JsonResponse(200, respond_with ? respond_with(object) : object);
+  };
+  if (IsDryRun(request)) return respond(stored);
+  const std::string key = ObjectKey(resource, path.namespace_name, path.name);
+  if (ShouldRemoveOnUpdate(resource.id, existing.object, stored)) {
+    // The last finalizer of an object being deleted went: the update deletes it.
+    absl::StatusOr<bool> deleted = store_.Delete(key, existing.mod_revision);
+    if (!deleted.ok()) return StoreError(deleted.status());
+    if (!*deleted) return StatusResponse(api::StatusConflict(resource.group_resource(), path.name));
+    return respond(stored);
+  }
   absl::StatusOr<std::optional<StoredObject>> written =
-      store_.Update(ObjectKey(resource, path.namespace_name, path.name), std::move(stored),
-                    existing.mod_revision);
+      store_.Update(key, std::move(stored), existing.mod_revision);
   if (!written.ok()) return StoreError(written.status());
   if (!written->has_value()) {
     return StatusResponse(api::StatusConflict(resource.group_resource(), path.name));
   }
-  if (respond_with) return JsonResponse(200, respond_with((*written)->object));
-  return JsonResponse(200, (*written)->object);
+  return respond((*written)->object);
 }
 
 HttpResponse ApiHandler::Update(const HttpRequest& request, const ResourcePath& path) {
@@ -649,27 +718,62 @@ HttpResponse ApiHandler::Patch(const HttpRequest& request, const ResourcePath& p
   }
 }
 
-absl::StatusOr<std::optional<Json>> ApiHandler::DeleteLatest(const std::string& key) {
-  for (;;) {
+HttpResponse ApiHandler::DeleteObject(const api::ResourceInfo& resource,
+                                      const std::string& namespace_name, const std::string& name,
+                                      const DeleteOptions& options) {
+  const std::string key = ObjectKey(resource, namespace_name, name);
+  for (int attempt = 0; attempt < kPatchAttempts; ++attempt) {
     absl::StatusOr<std::optional<StoredObject>> existing = store_.Get(key);
-    if (!existing.ok()) return existing.status();
-    if (!existing->has_value()) return std::nullopt;
-    absl::StatusOr<bool> deleted = store_.Delete(key, (*existing)->mod_revision);
-    if (!deleted.ok()) return deleted.status();
-    if (*deleted) return std::move((*existing)->object);
+    if (!existing.ok()) return StoreError(existing.status());
+    if (!existing->has_value()) {
+      return StatusResponse(api::StatusNotFound(resource.group_resource(), name));
+    }
+    const StoredObject& current = **existing;
+    if (std::string failure = PreconditionFailure(options, current.object); !failure.empty()) {
+      // The namespace registry reports the precondition itself; the generic store reports
+      // the storage layer's error, key and all (upstream storage.NewInvalidObjError).
+      if (resource.id != api::Kind::kNamespace) {
+        failure = absl::StrCat("StorageError: invalid object, Code: 4, Key: ", key,
+                               ", ResourceVersion: 0, AdditionalErrorMsg: ", failure);
+      }
+      return StatusResponse(api::StatusConflict(resource.group_resource(), name, failure));
+    }
+    DeletionPlan plan = PlanDeletion(resource.id, current.object, options, absl::Now());
+    switch (plan.action) {
+      case DeletionPlan::Action::kConflict:
+        return StatusResponse(api::StatusConflict(resource.group_resource(), name, plan.conflict));
+      case DeletionPlan::Action::kPending:
+        return JsonResponse(200, plan.object);
+      case DeletionPlan::Action::kRemove: {
+        if (options.IsDryRun()) return JsonResponse(200, plan.object);
+        absl::StatusOr<bool> deleted = store_.Delete(key, current.mod_revision);
+        if (!deleted.ok()) return StoreError(deleted.status());
+        if (*deleted) return JsonResponse(200, plan.object);
+        break;  // changed meanwhile: plan again
+      }
+      case DeletionPlan::Action::kUpdate: {
+        // Upstream answers 202 when the object stays although dependents were asked to be
+        // deleted (orphanDependents=false); 200 otherwise.
+        const int code = options.orphan_dependents == false ? 202 : 200;
+        if (options.IsDryRun()) return JsonResponse(code, plan.object);
+        absl::StatusOr<std::optional<StoredObject>> written =
+            store_.Update(key, std::move(plan.object), current.mod_revision);
+        if (!written.ok()) return StoreError(written.status());
+        if (written->has_value()) return JsonResponse(code, (*written)->object);
+        break;
+      }
+    }
   }
+  return StatusResponse(api::StatusConflict(resource.group_resource(), name));
 }
 
 HttpResponse ApiHandler::Delete(const HttpRequest& request, const ResourcePath& path) {
-  const api::ResourceInfo& resource = *path.resource;
-  (void)request;
-  absl::StatusOr<std::optional<Json>> deleted =
-      DeleteLatest(ObjectKey(resource, path.namespace_name, path.name));
-  if (!deleted.ok()) return StoreError(deleted.status());
-  if (!deleted->has_value()) {
-    return StatusResponse(api::StatusNotFound(resource.group_resource(), path.name));
+  absl::StatusOr<DeleteOptions> options = ParseDeleteOptions(request);
+  if (!options.ok()) return BodyError(request, options.status());
+  if (api::FieldErrors errors = ValidateDeleteOptions(*options); !errors.empty()) {
+    return StatusResponse(api::StatusInvalid({"meta.k8s.io", "DeleteOptions"}, "", errors));
   }
-  return JsonResponse(200, **deleted);
+  return DeleteObject(*path.resource, path.namespace_name, path.name, *options);
 }
 
 HttpResponse ApiHandler::DeleteCollection(const HttpRequest& request, const ResourcePath& path) {
@@ -677,18 +781,25 @@ HttpResponse ApiHandler::DeleteCollection(const HttpRequest& request, const Reso
   absl::StatusOr<Selectors> selectors = ParseSelectors(request, resource);
   if (!selectors.ok())
     return StatusResponse(api::StatusBadRequest(std::string(selectors.status().message())));
+  absl::StatusOr<DeleteOptions> options = ParseDeleteOptions(request);
+  if (!options.ok()) return BodyError(request, options.status());
+  if (api::FieldErrors errors = ValidateDeleteOptions(*options); !errors.empty()) {
+    return StatusResponse(api::StatusInvalid({"meta.k8s.io", "DeleteOptions"}, "", errors));
+  }
   absl::StatusOr<ObjectStore::Page> page =
       store_.List(ObjectPrefix(resource, path.namespace_name), "", 0, 0);
   if (!page.ok()) return StoreError(page.status());
   Json items = Json::array();
   for (const StoredObject& stored : page->objects) {
     if (!selectors->Matches(stored.object)) continue;
-    // An object changed since the list is deleted in its latest state, as upstream's
-    // DeleteCollection deletes each listed name.
-    absl::StatusOr<std::optional<Json>> deleted = DeleteLatest(
-        ObjectKey(resource, api::NamespaceOf(stored.object), api::NameOf(stored.object)));
-    if (!deleted.ok()) return StoreError(deleted.status());
-    if (deleted->has_value()) items.push_back(std::move(**deleted));
+    // Each listed name is deleted in its latest state, as upstream's DeleteCollection does;
+    // one that went meanwhile is skipped.
+    HttpResponse deleted = DeleteObject(resource, api::NamespaceOf(stored.object),
+                                        api::NameOf(stored.object), *options);
+    if (deleted.status == 404) continue;
+    if (deleted.status != 200 && deleted.status != 202) return deleted;
+    absl::StatusOr<Json> object = api::ParseJson(deleted.body);
+    if (object.ok()) items.push_back(std::move(*object));
   }
   return JsonResponse(200, Json{{"kind", std::string(resource.list_kind)},
                                 {"apiVersion", resource.ApiVersion()},
@@ -790,6 +901,74 @@ HttpResponse ApiHandler::Bind(const HttpRequest& request, const ResourcePath& pa
       return StatusResponse(api::StatusConflict(resource.group_resource(), path.name));
     }
   }
+}
+
+HttpResponse ApiHandler::Evict(const HttpRequest& request, const ResourcePath& path) {
+  absl::StatusOr<Json> eviction = ParseObjectBody(request, "policy/v1", "Eviction");
+  if (!eviction.ok()) return BodyError(request, eviction.status());
+  const std::string api_version = api::ApiVersionOf(*eviction);
+  if (api::KindOf(*eviction) != "Eviction" ||
+      (api_version != "policy/v1" && api_version != "policy/v1beta1")) {
+    return StatusResponse(api::StatusBadRequest(absl::StrCat(
+        "the body is a ", api_version, " ", api::KindOf(*eviction), ", not a policy/v1 Eviction")));
+  }
+  const std::string name = api::NameOf(*eviction);
+  if (!name.empty() && name != path.name) {
+    return StatusResponse(
+        api::StatusBadRequest("name in URL does not match name in Eviction object"));
+  }
+  const std::string namespace_name = api::NamespaceOf(*eviction);
+  if (!namespace_name.empty() && namespace_name != path.namespace_name) {
+    return StatusResponse(api::StatusBadRequest(
+        "the namespace of the provided object does not match the namespace sent on the request"));
+  }
+  absl::StatusOr<DeleteOptions> options =
+      DeleteOptionsFromJson(api::ObjectAt(*eviction, {"deleteOptions"}));
+  if (!options.ok()) return BodyError(request, options.status());
+  if (api::FieldErrors errors = ValidateDeleteOptions(*options); !errors.empty()) {
+    return StatusResponse(api::StatusInvalid({"meta.k8s.io", "DeleteOptions"}, "", errors));
+  }
+  HttpResponse deleted = DeleteObject(*path.resource, path.namespace_name, path.name, *options);
+  if (deleted.status != 200 && deleted.status != 202) return deleted;
+  // Upstream's eviction answers a bare Success Status with the create's 201.
+  return JsonResponse(201, Json{{"kind", "Status"},
+                                {"apiVersion", "v1"},
+                                {"metadata", Json::object()},
+                                {"status", "Success"},
+                                {"code", 201}});
+}
+
+HttpResponse ApiHandler::Log(const HttpRequest& request, const ResourcePath& path) {
+  absl::StatusOr<std::optional<StoredObject>> pod =
+      store_.Get(ObjectKey(*path.resource, path.namespace_name, path.name));
+  if (!pod.ok()) return StoreError(pod.status());
+  if (!pod->has_value()) {
+    return StatusResponse(api::StatusNotFound(path.resource->group_resource(), path.name));
+  }
+  const Json& object = (*pod)->object;
+  LogContainer container = ResolveLogContainer(object, request.Query("container"));
+  if (container.error.has_value()) return StatusResponse(*container.error);
+  const std::string node_name = api::StringAt(object, {"spec", "nodeName"});
+  if (node_name.empty()) {
+    // Upstream answers an empty log here; a 400 tells the client why there is none yet.
+    return StatusResponse(
+        api::StatusBadRequest(absl::StrCat("pod ", path.name, " does not have a host assigned")));
+  }
+  const api::ResourceInfo& nodes = api::ResourceFor(api::Kind::kNode);
+  absl::StatusOr<std::optional<StoredObject>> node = store_.Get(ObjectKey(nodes, "", node_name));
+  if (!node.ok()) return StoreError(node.status());
+  if (!node->has_value()) {
+    return StatusResponse(api::StatusNotFound(nodes.group_resource(), node_name));
+  }
+  std::optional<KubeletAddress> kubelet = KubeletAddressOf((*node)->object);
+  if (!kubelet.has_value()) {
+    return StatusResponse(api::StatusInternalError(
+        absl::StrCat("node ", node_name, " reports no InternalIP address or kubelet port")));
+  }
+  const std::string target =
+      KubeletLogTarget(path.namespace_name, path.name, container.name,
+                       [&request](std::string_view name) { return request.Query(name); });
+  return ProxyKubeletLog(*kubelet, target, path.name);
 }
 
 }  // namespace orch::apiserver

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "orchestrator/apiserver/deletion.h"
 #include "orchestrator/apiserver/http_server.h"
 #include "orchestrator/apiserver/object_store.h"
 
@@ -41,8 +42,15 @@ class ApiHandler {
   HttpResponse Scale(const HttpRequest& request, const ResourcePath& path);
   // POST of pods/<name>/binding: sets spec.nodeName once.
   HttpResponse Bind(const HttpRequest& request, const ResourcePath& path);
-  // Deletes the object at `key` whatever its revision: the last state, nullopt when absent.
-  absl::StatusOr<std::optional<api::Json>> DeleteLatest(const std::string& key);
+  // POST of pods/<name>/eviction (policy/v1 or v1beta1 Eviction): with no disruption
+  // budgets to consult, deletes the pod with the eviction's deleteOptions; 201 Success.
+  HttpResponse Evict(const HttpRequest& request, const ResourcePath& path);
+  // GET of pods/<name>/log: relayed from the pod's kubelet (pod_logs.h).
+  HttpResponse Log(const HttpRequest& request, const ResourcePath& path);
+  // DELETE of one object with `options` (deletion.h decides what happens): 200 with the
+  // object (202 when kept and orphanDependents=false was asked), 404, 409, 500.
+  HttpResponse DeleteObject(const api::ResourceInfo& resource, const std::string& namespace_name,
+                            const std::string& name, const DeleteOptions& options);
   // Validates and stores `updated` over `existing` (compared on its revision): 200 with the
   // stored object shaped by `respond_with` (as is when empty), 409 when the object changed
   // meanwhile, 422, 500.
