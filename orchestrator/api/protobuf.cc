@@ -282,7 +282,9 @@ const Message* MessageFor(std::string_view api_version, std::string_view kind) {
   if ((api_version == "v1" || api_version == "meta.k8s.io/v1") && kind == "DeleteOptions") {
     return &schemas.delete_options;
   }
-  if (api_version == "policy/v1" && kind == "Eviction") return &schemas.eviction;
+  if ((api_version == "policy/v1" || api_version == "policy/v1beta1") && kind == "Eviction") {
+    return &schemas.eviction;
+  }
   return nullptr;
 }
 
