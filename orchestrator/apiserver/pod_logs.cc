@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <cerrno>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -200,7 +201,8 @@ std::string KubeletLogTarget(std::string_view namespace_name, std::string_view p
 HttpResponse ProxyKubeletLog(const KubeletAddress& kubelet, const std::string& target,
                              const std::string& pod_name) {
   auto log = std::make_shared<KubeletLog>();
-  log->parser.body_limit(boost::none);
+  // No limit on a log; not boost::none, which Beast 1.74 compares as below any Content-Length.
+  log->parser.body_limit(std::numeric_limits<uint64_t>::max());
   boost::system::error_code error;
   const std::string url = absl::StrCat("http://", kubelet.host, ":", kubelet.port, target);
   const asio::ip::address address = asio::ip::make_address(kubelet.host, error);
