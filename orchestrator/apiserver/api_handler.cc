@@ -272,6 +272,12 @@ absl::Status ApiHandler::EnsureDefaultNamespace() {
   return created.status();
 }
 
+absl::StatusOr<int64_t> ApiHandler::LeaseFor(const api::ResourceInfo& resource) {
+  const int64_t ttl_seconds = absl::ToInt64Seconds(options_.event_ttl);
+  if (resource.id != api::Kind::kEvent || ttl_seconds <= 0) return 0;
+  return leases_.LeaseFor(ttl_seconds);
+}
+
 HttpResponse ApiHandler::Handle(const HttpRequest& request) {
   std::vector<std::string> parts = absl::StrSplit(request.path, '/', absl::SkipEmpty());
   const bool is_get = request.method == "GET";
@@ -605,8 +611,10 @@ HttpResponse ApiHandler::Create(const HttpRequest& request, const ResourcePath& 
   api::UpdateManagedFields(object, nullptr, FieldManagerOf(request), "Update", "", now);
   if (IsDryRun(request)) return JsonResponse(201, object);
   const std::string name = api::NameOf(object);
+  absl::StatusOr<int64_t> lease = LeaseFor(resource);
+  if (!lease.ok()) return StoreError(lease.status());
   absl::StatusOr<std::optional<StoredObject>> created =
-      store_.Create(ObjectKey(resource, path.namespace_name, name), std::move(object));
+      store_.Create(ObjectKey(resource, path.namespace_name, name), std::move(object), *lease);
   if (!created.ok()) return StoreError(created.status());
   if (!created->has_value()) {
     return StatusResponse(api::StatusAlreadyExists(resource.group_resource(), name));
@@ -652,8 +660,10 @@ HttpResponse ApiHandler::WriteUpdate(const HttpRequest& request, const ResourceP
     if (!*deleted) return StatusResponse(api::StatusConflict(resource.group_resource(), path.name));
     return respond(stored);
   }
+  absl::StatusOr<int64_t> lease = LeaseFor(resource);
+  if (!lease.ok()) return StoreError(lease.status());
   absl::StatusOr<std::optional<StoredObject>> written =
-      store_.Update(key, std::move(stored), existing.mod_revision);
+      store_.Update(key, std::move(stored), existing.mod_revision, *lease);
   if (!written.ok()) return StoreError(written.status());
   if (!written->has_value()) {
     return StatusResponse(api::StatusConflict(resource.group_resource(), path.name));

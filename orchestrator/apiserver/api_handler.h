@@ -9,17 +9,29 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "orchestrator/apiserver/deletion.h"
 #include "orchestrator/apiserver/http_server.h"
+#include "orchestrator/apiserver/lease_manager.h"
 #include "orchestrator/apiserver/object_store.h"
 
 namespace orch::apiserver {
 
+struct ApiHandlerOptions {
+  // Events expire this long after their last write (kube-apiserver's --event-ttl).
+  absl::Duration event_ttl = absl::Hours(1);
+  // The share of the ttl during which one lease serves further events (lease_manager.h).
+  double event_lease_reuse_fraction = 0.05;
+};
+
 class ApiHandler {
  public:
   // `server_address` (host:port) is what /api reports to clients.
-  ApiHandler(raftkv::KV& kv, std::string server_address)
-      : store_(kv), server_address_(std::move(server_address)) {}
+  ApiHandler(raftkv::KV& kv, std::string server_address, ApiHandlerOptions options = {})
+      : store_(kv),
+        server_address_(std::move(server_address)),
+        options_(options),
+        leases_(kv, options.event_lease_reuse_fraction) {}
 
   // Creates the "default" namespace unless it exists, as a cluster starts with it.
   absl::Status EnsureDefaultNamespace();
@@ -58,8 +70,13 @@ class ApiHandler {
                            const StoredObject& existing,
                            const std::function<api::Json(const api::Json&)>& respond_with = {});
 
+  // The lease a write of `resource` attaches: a shared TTL lease for Events, else 0.
+  absl::StatusOr<int64_t> LeaseFor(const api::ResourceInfo& resource);
+
   ObjectStore store_;
   std::string server_address_;
+  ApiHandlerOptions options_;
+  LeaseManager leases_;
 };
 
 }  // namespace orch::apiserver

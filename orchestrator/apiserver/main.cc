@@ -1,7 +1,7 @@
 // orch-apiserver: the orchestrator's Kubernetes API server over a raftkv store.
 //
 //   orch-apiserver --store raftkv://127.0.0.1:2379 [--listen 127.0.0.1:6443]
-//   orch-apiserver --store embedded:///var/lib/orch/store
+//   orch-apiserver --store embedded:///var/lib/orch/store [--event-ttl 1h]
 #include <csignal>
 #include <cstdlib>
 #include <string>
@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "orchestrator/apiserver/api_handler.h"
 #include "orchestrator/apiserver/http_server.h"
 #include "raftkv/open.h"
@@ -19,6 +20,7 @@ namespace {
 struct Flags {
   std::string listen = "127.0.0.1:6443";
   std::string store;
+  std::string event_ttl = "1h";
 };
 
 bool ParseFlags(int argc, char** argv, Flags& flags) {
@@ -28,6 +30,7 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
     std::string_view name = arg.substr(0, arg.find('='));
     if (name == "--listen") target = &flags.listen;
     if (name == "--store") target = &flags.store;
+    if (name == "--event-ttl") target = &flags.event_ttl;
     if (target == nullptr) return false;
     if (arg.find('=') != std::string_view::npos) {
       *target = std::string(arg.substr(arg.find('=') + 1));
@@ -47,7 +50,7 @@ int main(int argc, char** argv) {
   if (!ParseFlags(argc, argv, flags)) {
     spdlog::error(
         "usage: orch-apiserver --store <raftkv://h:p,...|embedded:///dir> "
-        "[--listen host:port]");
+        "[--listen host:port] [--event-ttl 1h]");
     return 2;
   }
   const size_t colon = flags.listen.rfind(':');
@@ -58,6 +61,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string host = flags.listen.substr(0, colon);
+  orch::apiserver::ApiHandlerOptions options;
+  // Go durations ("1h", "30m0s", "90s") are what kube-apiserver's --event-ttl takes.
+  if (!absl::ParseDuration(flags.event_ttl, &options.event_ttl) ||
+      options.event_ttl < absl::Seconds(1)) {
+    spdlog::error("apiserver: bad --event-ttl {} (a duration of at least 1s, e.g. 1h)",
+                  flags.event_ttl);
+    return 2;
+  }
 
   // Signals are taken by sigwait below, on the main thread only.
   sigset_t signals;
@@ -71,7 +82,7 @@ int main(int argc, char** argv) {
     spdlog::error("apiserver: cannot open store {}: {}", flags.store, kv.status().ToString());
     return 1;
   }
-  orch::apiserver::ApiHandler handler(**kv, flags.listen);
+  orch::apiserver::ApiHandler handler(**kv, flags.listen, options);
   if (absl::Status status = handler.EnsureDefaultNamespace(); !status.ok()) {
     spdlog::error("apiserver: cannot create the default namespace: {}", status.ToString());
     return 1;

@@ -53,10 +53,10 @@ absl::StatusOr<std::optional<StoredObject>> ObjectStore::Get(const std::string& 
 }
 
 absl::StatusOr<std::optional<StoredObject>> ObjectStore::Create(const std::string& key,
-                                                                api::Json object) {
+                                                                api::Json object, int64_t lease) {
   raftkv::TxnRequest txn;
   txn.compare.push_back(raftkv::Compare::CreateRevision(key, raftkv::Compare::Result::kEqual, 0));
-  txn.success.push_back(raftkv::Op::Put(key, EncodeForStore(object)));
+  txn.success.push_back(raftkv::Op::Put(key, EncodeForStore(object), {.lease = lease}));
   absl::StatusOr<raftkv::TxnResponse> response = kv_.Txn(txn);
   if (!response.ok()) return response.status();
   if (!response->succeeded) return std::nullopt;
@@ -66,11 +66,12 @@ absl::StatusOr<std::optional<StoredObject>> ObjectStore::Create(const std::strin
 
 absl::StatusOr<std::optional<StoredObject>> ObjectStore::Update(const std::string& key,
                                                                 api::Json object,
-                                                                int64_t expected_revision) {
+                                                                int64_t expected_revision,
+                                                                int64_t lease) {
   raftkv::TxnRequest txn;
   txn.compare.push_back(
       raftkv::Compare::ModRevision(key, raftkv::Compare::Result::kEqual, expected_revision));
-  txn.success.push_back(raftkv::Op::Put(key, EncodeForStore(object)));
+  txn.success.push_back(raftkv::Op::Put(key, EncodeForStore(object), {.lease = lease}));
   absl::StatusOr<raftkv::TxnResponse> response = kv_.Txn(txn);
   if (!response.ok()) return response.status();
   if (!response->succeeded) return std::nullopt;

@@ -40,12 +40,14 @@ class ObjectStore {
 
   // nullopt when the key does not exist.
   absl::StatusOr<std::optional<StoredObject>> Get(const std::string& key);
-  // Creates the key if absent: nullopt when it already exists.
-  absl::StatusOr<std::optional<StoredObject>> Create(const std::string& key, api::Json object);
+  // Creates the key if absent: nullopt when it already exists. A nonzero `lease` makes the
+  // key expire with it (Events).
+  absl::StatusOr<std::optional<StoredObject>> Create(const std::string& key, api::Json object,
+                                                     int64_t lease = 0);
   // Replaces the key if its mod_revision is still `expected_revision`: nullopt otherwise
-  // (changed or deleted meanwhile).
+  // (changed or deleted meanwhile). The key takes `lease` (0: none) as every put does.
   absl::StatusOr<std::optional<StoredObject>> Update(const std::string& key, api::Json object,
-                                                     int64_t expected_revision);
+                                                     int64_t expected_revision, int64_t lease = 0);
   // Deletes the key if its mod_revision is still `expected_revision`: false otherwise.
   absl::StatusOr<bool> Delete(const std::string& key, int64_t expected_revision);
 
