@@ -5,7 +5,10 @@
 //   405 Unimplemented     409 AlreadyExists (reason AlreadyExists) or Aborted (Conflict)
 //   410 OutOfRange (Gone / Expired)   415 InvalidArgument   422 InvalidArgument (Invalid)
 //   429 ResourceExhausted   500 Internal   503 Unavailable   504 DeadlineExceeded
+//   other 4xx FailedPrecondition   other 5xx Internal
 //   no answer (connect/read failure) Unavailable, with HttpCodeOf() == 0
+//   a request_timeout that passed DeadlineExceeded, with HttpCodeOf() == 0
+// The message is "HTTP <code> <reason>: <the Status's message>".
 #pragma once
 
 #include <optional>
@@ -27,6 +30,8 @@ std::string ReasonOf(const absl::Status& status);
 // The whole Status object the server sent, if it sent one.
 std::optional<api::Json> StatusObjectOf(const absl::Status& status);
 
+// Call these qualified (client::IsNotFound(s)): absl declares IsNotFound and IsAlreadyExists
+// too, and argument-dependent lookup makes an unqualified call ambiguous.
 bool IsNotFound(const absl::Status& status);
 bool IsAlreadyExists(const absl::Status& status);
 bool IsConflict(const absl::Status& status);  // 409 with reason Conflict (stale resourceVersion)
