@@ -30,14 +30,12 @@ void SchedulerCache::AddOrUpdatePod(const PodInfo& pod) {
   std::lock_guard lock(mu_);
   auto it = pods_.find(pod.key);
   if (it != pods_.end() && it->second.node->name() == pod.node_name &&
-      it->second.pod.uid == pod.uid) {
+      it->second.usage.uid == pod.uid) {
     it->second.assumed = false;
     return;
   }
   if (it != pods_.end()) UnplaceLocked(pod.key);
-  PodInfo placed = pod;
-  placed.object = api::Json();
-  PlaceLocked(std::move(placed), NodeEntryLocked(pod.node_name), /*assumed=*/false);
+  PlaceLocked(pod.key, pod.Usage(), NodeEntryLocked(pod.node_name), /*assumed=*/false);
 }
 
 void SchedulerCache::RemovePod(const std::string& key) {
@@ -47,6 +45,10 @@ void SchedulerCache::RemovePod(const std::string& key) {
 
 Placement SchedulerCache::ScheduleAndAssume(const PodInfo& pod, absl::BitGenRef random) {
   std::lock_guard lock(mu_);
+  if (auto placed = pods_.find(pod.key); placed != pods_.end()) {
+    return {
+        .already_placed = true, .node_name = placed->second.node->name(), .failure_message = ""};
+  }
   if (node_list_stale_) {
     node_list_.clear();
     for (const auto& [name, node] : nodes_)
@@ -59,13 +61,11 @@ Placement SchedulerCache::ScheduleAndAssume(const PodInfo& pod, absl::BitGenRef 
     if (it != owner_counts_.end()) owner_counts = &it->second;
   }
   Decision decision = SelectNode(pod, node_list_, owner_counts, random);
-  if (decision.node == nullptr) return {"", std::move(decision.failure_message)};
-  UnplaceLocked(pod.key);
-  PodInfo placed = pod;
-  placed.object = api::Json();
-  placed.node_name = decision.node->name();
-  PlaceLocked(std::move(placed), *nodes_.at(decision.node->name()), /*assumed=*/true);
-  return {decision.node->name(), ""};
+  if (decision.node == nullptr) {
+    return {.node_name = "", .failure_message = std::move(decision.failure_message)};
+  }
+  PlaceLocked(pod.key, pod.Usage(), *nodes_.at(decision.node->name()), /*assumed=*/true);
+  return {.node_name = decision.node->name(), .failure_message = ""};
 }
 
 void SchedulerCache::ForgetAssumedPod(const std::string& key) {
@@ -109,19 +109,19 @@ NodeInfo& SchedulerCache::NodeEntryLocked(const std::string& name) {
   return *it->second;
 }
 
-void SchedulerCache::PlaceLocked(PodInfo pod, NodeInfo& node, bool assumed) {
-  node.AddPod(pod);
-  if (!pod.owner_uid.empty()) ++owner_counts_[pod.owner_uid][&node];
-  std::string key = pod.key;
-  pods_.insert_or_assign(std::move(key), PlacedPod{std::move(pod), &node, assumed});
+void SchedulerCache::PlaceLocked(const std::string& key, PodUsage usage, NodeInfo& node,
+                                 bool assumed) {
+  node.AddPod(usage);
+  if (!usage.owner_uid.empty()) ++owner_counts_[usage.owner_uid][&node];
+  pods_.insert_or_assign(key, PlacedPod{std::move(usage), &node, assumed});
 }
 
 void SchedulerCache::UnplaceLocked(const std::string& key) {
   auto it = pods_.find(key);
   if (it == pods_.end()) return;
   NodeInfo& node = *it->second.node;
-  node.RemovePod(it->second.pod);
-  if (const std::string& owner = it->second.pod.owner_uid; !owner.empty()) {
+  node.RemovePod(it->second.usage);
+  if (const std::string& owner = it->second.usage.owner_uid; !owner.empty()) {
     auto owner_it = owner_counts_.find(owner);
     if (owner_it != owner_counts_.end()) {
       auto count = owner_it->second.find(&node);

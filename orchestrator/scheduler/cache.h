@@ -23,6 +23,8 @@
 namespace orch::scheduler {
 
 struct Placement {
+  // The pod was already placed (bound, or assumed by an earlier attempt): nothing was done.
+  bool already_placed = false;
   std::string node_name;        // "" when the pod fits nowhere
   std::string failure_message;  // upstream's FitError text when it fits nowhere
 };
@@ -45,7 +47,8 @@ class SchedulerCache {
   void RemovePod(const std::string& key);
 
   // Picks a node for the pod and assumes the pod there, in one step under the cache's lock
-  // (two pods can never both take the last room on a node).
+  // (two pods can never both take the last room on a node). A pod already placed is left
+  // alone (already_placed).
   Placement ScheduleAndAssume(const PodInfo& pod, absl::BitGenRef random);
   // The binding failed: the assumed pod's requests stop counting.
   void ForgetAssumedPod(const std::string& key);
@@ -58,13 +61,13 @@ class SchedulerCache {
 
  private:
   struct PlacedPod {
-    PodInfo pod;  // without its document
+    PodUsage usage;
     NodeInfo* node = nullptr;
     bool assumed = false;
   };
 
   NodeInfo& NodeEntryLocked(const std::string& name);
-  void PlaceLocked(PodInfo pod, NodeInfo& node, bool assumed);
+  void PlaceLocked(const std::string& key, PodUsage usage, NodeInfo& node, bool assumed);
   void UnplaceLocked(const std::string& key);
   void DropPlaceholderIfEmptyLocked(const std::string& name);
 

@@ -1,6 +1,7 @@
 #include "orchestrator/scheduler/node_info.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "orchestrator/api/object.h"
@@ -49,14 +50,14 @@ const api::Json& NodeInfo::labels() const {
   return api::LabelsOf(node_);
 }
 
-void NodeInfo::AddPod(const PodInfo& pod) {
+void NodeInfo::AddPod(const PodUsage& pod) {
   requested_.Add(pod.requests);
   scoring_milli_cpu_ += pod.scoring_milli_cpu;
   scoring_memory_ += pod.scoring_memory;
   ++pod_count_;
 }
 
-void NodeInfo::RemovePod(const PodInfo& pod) {
+void NodeInfo::RemovePod(const PodUsage& pod) {
   requested_.Subtract(pod.requests);
   scoring_milli_cpu_ -= pod.scoring_milli_cpu;
   scoring_memory_ -= pod.scoring_memory;

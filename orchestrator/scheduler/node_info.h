@@ -29,8 +29,8 @@ class NodeInfo {
   // The Node object went away; pods still counted keep the entry alive as a placeholder.
   void ClearNode();
 
-  void AddPod(const PodInfo& pod);
-  void RemovePod(const PodInfo& pod);
+  void AddPod(const PodUsage& pod);
+  void RemovePod(const PodUsage& pod);
 
   const std::string& name() const { return name_; }
   // False for a placeholder: pods are known on a node whose Node object is not (yet) seen.

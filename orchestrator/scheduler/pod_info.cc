@@ -80,4 +80,8 @@ bool PodInfo::Tolerates(const api::Taint& taint) const {
   return false;
 }
 
+PodUsage PodInfo::Usage() const {
+  return {uid, owner_uid, requests, scoring_milli_cpu, scoring_memory};
+}
+
 }  // namespace orch::scheduler

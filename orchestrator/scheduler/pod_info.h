@@ -35,6 +35,15 @@ struct Resources {
 inline constexpr int64_t kDefaultScoringMilliCpu = 100;
 inline constexpr int64_t kDefaultScoringMemory = 200 * 1024 * 1024;
 
+// What a pod placed on a node takes from it.
+struct PodUsage {
+  std::string uid;
+  std::string owner_uid;
+  Resources requests;
+  int64_t scoring_milli_cpu = 0;
+  int64_t scoring_memory = 0;
+};
+
 struct PodInfo {
   std::string key;  // namespace/name
   std::string namespace_name;
@@ -59,6 +68,7 @@ struct PodInfo {
   // InvalidArgument when the spec cannot be decoded (malformed quantities).
   static absl::StatusOr<PodInfo> FromPod(const api::Json& pod);
   bool Tolerates(const api::Taint& taint) const;
+  PodUsage Usage() const;
 };
 
 }  // namespace orch::scheduler

@@ -41,12 +41,12 @@ TEST(FilterTest, ResourcesAgainstAllocatableMinusRequested) {
   NodeInfo node = Node("n1", {.cpu = "2", .memory = "1Gi", .pods = "2"});
   EXPECT_THAT(Reasons(Pod("p", {.cpu = "1500m", .memory = "512Mi"}), node, FilterCode::kFits),
               IsEmpty());
-  node.AddPod(Pod("existing", {.cpu = "1", .memory = "768Mi"}));
+  node.AddPod(Pod("existing", {.cpu = "1", .memory = "768Mi"}).Usage());
   EXPECT_THAT(
       Reasons(Pod("p", {.cpu = "1500m", .memory = "512Mi"}), node, FilterCode::kUnschedulable),
       ElementsAre("Insufficient cpu", "Insufficient memory"));
   EXPECT_THAT(Reasons(Pod("p", {.cpu = "1"}), node, FilterCode::kFits), IsEmpty());
-  node.AddPod(Pod("second"));
+  node.AddPod(Pod("second").Usage());
   EXPECT_THAT(Reasons(Pod("p"), node, FilterCode::kUnschedulable), ElementsAre("Too many pods"));
 }
 
@@ -158,7 +158,7 @@ TEST(FitErrorMessageTest, UpstreamFormat) {
 TEST(ScoreTest, LeastAllocatedAndBalanced) {
   NodeInfo empty = Node("n1", {.cpu = "4", .memory = "4Gi"});
   NodeInfo busy = Node("n2", {.cpu = "4", .memory = "4Gi"});
-  busy.AddPod(Pod("existing", {.cpu = "2", .memory = "2Gi"}));
+  busy.AddPod(Pod("existing", {.cpu = "2", .memory = "2Gi"}).Usage());
   PodInfo pod = Pod("p", {.cpu = "1", .memory = "1Gi"});
   EXPECT_EQ(LeastAllocatedScore(pod, empty), 75);
   EXPECT_EQ(LeastAllocatedScore(pod, busy), 25);
@@ -175,8 +175,8 @@ TEST(ScoreTest, SpreadsTheReplicasOfOneOwner) {
   NodeInfo a = Node("a");
   NodeInfo b = Node("b");
   // a holds a replica, but b holds more unrelated load; spreading (weight 2) wins.
-  a.AddPod(Pod("r0", {.cpu = "100m", .owner_uid = "rs-1"}));
-  b.AddPod(Pod("other", {.cpu = "1"}));
+  a.AddPod(Pod("r0", {.cpu = "100m", .owner_uid = "rs-1"}).Usage());
+  b.AddPod(Pod("other", {.cpu = "1"}).Usage());
   OwnerPodCounts counts = {{&a, 1}};
   absl::BitGen random;
   std::vector<const NodeInfo*> nodes = {&a, &b};
