@@ -1,7 +1,8 @@
 // Leader election through a coordination.k8s.io/v1 Lease object, as client-go's: the holder
 // renews spec.renewTime every `retry_period`; another candidate takes the Lease once it has
-// not been renewed for `lease_duration` (by the candidate's own clock since it last saw the
-// Lease change, so clocks need not agree). A leader that cannot renew within `renew_deadline`
+// not been renewed for `lease_duration` (the Lease's spec.leaseDurationSeconds, which the holder
+// writes from its own lease_duration; measured by the candidate's own clock since it last saw
+// the Lease change, so clocks need not agree). A leader that cannot renew within `renew_deadline`
 // stops leading (on_stopped_leading) before anyone else can take over.
 #pragma once
 
