@@ -17,6 +17,7 @@ bool IsDoNotScheduleEffect(const std::string& effect) {
 }
 
 bool MatchesNodeSelectorAndAffinity(const PodInfo& pod, const NodeInfo& node) {
+  if (pod.node_selector.empty() && !pod.required_node_affinity.has_value()) return true;
   const api::Json& labels = node.labels();
   for (const auto& [key, value] : pod.node_selector) {
     const api::Json* label = api::Member(labels, key);
@@ -150,14 +151,27 @@ std::string FitErrorMessage(const Diagnosis& diagnosis) {
   return message;
 }
 
+size_t FeasibleNodesToFind(size_t num_nodes) {
+  constexpr size_t kMinFeasibleNodes = 100;
+  constexpr int64_t kMinPercentage = 5;
+  if (num_nodes < kMinFeasibleNodes) return num_nodes;
+  const int64_t percentage =
+      std::max<int64_t>(kMinPercentage, 50 - static_cast<int64_t>(num_nodes) / 125);
+  return std::max(kMinFeasibleNodes, num_nodes * percentage / 100);
+}
+
 Decision SelectNode(const PodInfo& pod, std::span<const NodeInfo* const> nodes,
-                    const OwnerPodCounts* owner_counts, absl::BitGenRef random) {
+                    const OwnerPodCounts* owner_counts, absl::BitGenRef random,
+                    size_t start_index) {
+  const size_t wanted = FeasibleNodesToFind(nodes.size());
   std::vector<const NodeInfo*> feasible;
-  feasible.reserve(nodes.size());
+  feasible.reserve(std::min(wanted, nodes.size()));
   Diagnosis diagnosis;
   diagnosis.preemption_never = pod.preemption_never;
   std::vector<std::string> reasons;
-  for (const NodeInfo* node : nodes) {
+  size_t examined = 0;
+  for (; examined < nodes.size() && feasible.size() < wanted; ++examined) {
+    const NodeInfo* node = nodes[(start_index + examined) % nodes.size()];
     if (!node->has_node()) continue;
     ++diagnosis.num_nodes;
     reasons.clear();
@@ -175,8 +189,8 @@ Decision SelectNode(const PodInfo& pod, std::span<const NodeInfo* const> nodes,
     for (std::string& reason : reasons)
       ++diagnosis.reason_counts[std::move(reason)];
   }
-  if (feasible.empty()) return {nullptr, FitErrorMessage(diagnosis)};
-  if (feasible.size() == 1) return {feasible.front(), ""};
+  if (feasible.empty()) return {nullptr, FitErrorMessage(diagnosis), examined};
+  if (feasible.size() == 1) return {feasible.front(), "", examined};
 
   // Spread and taint scores are normalized by their maximum over the feasible nodes.
   std::vector<int64_t> owner_pods(feasible.size(), 0);
@@ -214,7 +228,7 @@ Decision SelectNode(const PodInfo& pod, std::span<const NodeInfo* const> nodes,
       best = feasible[i];
     }
   }
-  return {best, ""};
+  return {best, "", examined};
 }
 
 }  // namespace orch::scheduler

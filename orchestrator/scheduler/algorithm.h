@@ -82,12 +82,21 @@ std::string FitErrorMessage(const Diagnosis& diagnosis);
 struct Decision {
   const NodeInfo* node = nullptr;  // null: the pod fits nowhere
   std::string failure_message;     // set when node is null
+  size_t nodes_examined = 0;       // entries of `nodes` filtered, from the start index on
 };
 
-// Filters every node that has a Node object, scores those that fit, and picks the best;
-// ties are broken uniformly at random. `owner_counts` (may be null) are the pod's owner's
-// pods per node.
+// Upstream's adaptive percentageOfNodesToScore: every node up to 100, then fewer in
+// proportion (50% less 1% per 125 nodes, at least 5% and 100 nodes), so large clusters are
+// not scanned whole for every pod.
+size_t FeasibleNodesToFind(size_t num_nodes);
+
+// Filters the nodes that have a Node object, starting at `start_index` and wrapping around,
+// until FeasibleNodesToFind fit (every node when fewer do), scores those that fit, and picks
+// the best; ties are broken uniformly at random. `owner_counts` (may be null) are the pod's
+// owner's pods per node. Callers rotate start_index by nodes_examined, as upstream does, so
+// every node gets its turn.
 Decision SelectNode(const PodInfo& pod, std::span<const NodeInfo* const> nodes,
-                    const OwnerPodCounts* owner_counts, absl::BitGenRef random);
+                    const OwnerPodCounts* owner_counts, absl::BitGenRef random,
+                    size_t start_index = 0);
 
 }  // namespace orch::scheduler

@@ -60,7 +60,10 @@ Placement SchedulerCache::ScheduleAndAssume(const PodInfo& pod, absl::BitGenRef 
     auto it = owner_counts_.find(pod.owner_uid);
     if (it != owner_counts_.end()) owner_counts = &it->second;
   }
-  Decision decision = SelectNode(pod, node_list_, owner_counts, random);
+  Decision decision = SelectNode(pod, node_list_, owner_counts, random, next_start_index_);
+  if (!node_list_.empty()) {
+    next_start_index_ = (next_start_index_ + decision.nodes_examined) % node_list_.size();
+  }
   if (decision.node == nullptr) {
     return {.node_name = "", .failure_message = std::move(decision.failure_message)};
   }

@@ -75,6 +75,7 @@ class SchedulerCache {
   absl::flat_hash_map<std::string, std::unique_ptr<NodeInfo>> nodes_;
   std::vector<const NodeInfo*> node_list_;  // the values of nodes_, rebuilt when they change
   bool node_list_stale_ = false;
+  size_t next_start_index_ = 0;  // where the next pod's node search begins
   absl::flat_hash_map<std::string, PlacedPod> pods_;
   absl::flat_hash_map<std::string, OwnerPodCounts> owner_counts_;
 };

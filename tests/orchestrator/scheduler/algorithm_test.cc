@@ -221,3 +221,34 @@ TEST(SelectNodeTest, PlaceholdersWithoutANodeAreNotCounted) {
 
 }  // namespace
 }  // namespace orch::scheduler
+
+namespace orch::scheduler {
+namespace {
+
+TEST(SelectNodeTest, LargeClustersAreSearchedInPartsAndInTurn) {
+  EXPECT_EQ(FeasibleNodesToFind(50), 50u);
+  EXPECT_EQ(FeasibleNodesToFind(200), 100u);
+  EXPECT_EQ(FeasibleNodesToFind(1000), 420u);
+  EXPECT_EQ(FeasibleNodesToFind(5000), 500u);
+  EXPECT_EQ(FeasibleNodesToFind(100000), 5000u);
+
+  std::vector<std::unique_ptr<NodeInfo>> owned;
+  std::vector<const NodeInfo*> nodes;
+  for (int i = 0; i < 200; ++i) {
+    owned.push_back(std::make_unique<NodeInfo>(Node("n" + std::to_string(i))));
+    nodes.push_back(owned.back().get());
+  }
+  absl::BitGen random;
+  Decision first = SelectNode(Pod("p"), nodes, nullptr, random, /*start_index=*/150);
+  EXPECT_EQ(first.nodes_examined, 100u);
+  // The nodes searched were 150..199 and 0..49.
+  const int chosen = std::stoi(first.node->name().substr(1));
+  EXPECT_TRUE(chosen >= 150 || chosen < 50) << chosen;
+  // A pod that fits nowhere is checked against every node.
+  Decision none = SelectNode(Pod("q", {.cpu = "100"}), nodes, nullptr, random, 150);
+  EXPECT_EQ(none.nodes_examined, 200u);
+  EXPECT_EQ(none.node, nullptr);
+}
+
+}  // namespace
+}  // namespace orch::scheduler
