@@ -3,41 +3,12 @@
 #include <set>
 #include <vector>
 
+#include "orchestrator/api/field_schema.h"
 #include "orchestrator/api/object.h"
 #include "orchestrator/api/text.h"
 
 namespace orch::api {
 namespace {
-
-// Object-valued fields that are maps (their entries are owned one by one, with a "." for the
-// map itself); every other object is a struct.
-bool IsMapField(std::string_view field) {
-  static const std::set<std::string_view> kMaps = {"labels",      "annotations", "nodeSelector",
-                                                   "matchLabels", "limits",      "requests",
-                                                   "capacity",    "allocatable", "data"};
-  return kMaps.contains(field);
-}
-
-// Lists whose elements are owned one by one: by these keys, or (empty) as a set of scalars.
-// Other lists are atomic.
-const std::vector<std::string>* ListKeys(std::string_view field) {
-  static const std::map<std::string_view, std::vector<std::string>> kKeys = {
-      {"containers", {"name"}},
-      {"initContainers", {"name"}},
-      {"ephemeralContainers", {"name"}},
-      {"env", {"name"}},
-      {"ports", {"containerPort", "protocol"}},
-      {"volumes", {"name"}},
-      {"volumeMounts", {"mountPath"}},
-      {"conditions", {"type"}},
-      {"ownerReferences", {"uid"}},
-      {"imagePullSecrets", {"name"}},
-      {"podIPs", {"ip"}},
-      {"hostIPs", {"ip"}},
-      {"finalizers", {}}};
-  auto it = kKeys.find(field);
-  return it == kKeys.end() ? nullptr : &it->second;
-}
 
 bool IsServerOwned(std::string_view top, std::string_view field) {
   if (top.empty()) return field == "apiVersion" || field == "kind";
@@ -53,19 +24,6 @@ bool IsServerOwned(std::string_view top, std::string_view field) {
                                                        "deletionGracePeriodSeconds",
                                                        "generateName"};
   return top == "metadata" && kMetadata.contains(field);
-}
-
-// "k:{...}" for an element: its key fields (protocol defaults to TCP, as the schema does).
-std::string ElementKey(const Json& element, const std::vector<std::string>& keys) {
-  Json key = Json::object();
-  for (const std::string& name : keys) {
-    if (const Json* value = Member(element, name)) {
-      key[name] = *value;
-    } else if (name == "protocol") {
-      key[name] = "TCP";
-    }
-  }
-  return Cat("k:", key.dump());
 }
 
 const Json* FindElement(const Json* list, const Json& element,
@@ -188,6 +146,50 @@ FieldSet FieldSet::Difference(const FieldSet& other) const {
   FieldSet out = *this;
   Subtract(out.root_, other.root_);
   return out;
+}
+
+FieldSet::Node FieldSet::Intersect(const Node& a, const Node& b) {
+  Node out;
+  out.self = a.self && b.self;
+  for (const auto& [key, child] : a.children) {
+    auto other = b.children.find(key);
+    if (other == b.children.end()) continue;
+    Node both = Intersect(child, other->second);
+    if (both.self || !both.children.empty()) out.children[key] = std::move(both);
+  }
+  return out;
+}
+
+FieldSet FieldSet::FromPath(const std::vector<std::string>& path) {
+  FieldSet set;
+  Node* node = &set.root_;
+  for (const std::string& element : path)
+    node = &node->children[element];
+  node->self = true;
+  return set;
+}
+
+FieldSet FieldSet::Intersection(const FieldSet& other) const {
+  FieldSet out;
+  out.root_ = Intersect(root_, other.root_);
+  return out;
+}
+
+void FieldSet::CollectPaths(const Node& node, std::vector<std::string>& prefix,
+                            std::vector<std::vector<std::string>>& paths) {
+  if (node.self && !prefix.empty()) paths.push_back(prefix);
+  for (const auto& [key, child] : node.children) {
+    prefix.push_back(key);
+    CollectPaths(child, prefix, paths);
+    prefix.pop_back();
+  }
+}
+
+std::vector<std::vector<std::string>> FieldSet::Paths() const {
+  std::vector<std::vector<std::string>> paths;
+  std::vector<std::string> prefix;
+  CollectPaths(root_, prefix, paths);
+  return paths;
 }
 
 Json FieldSet::Encode(const Node& node, bool top) {

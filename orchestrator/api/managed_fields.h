@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -22,11 +23,16 @@ class FieldSet {
   // The fields of `updated` that are new or differ from `previous` (null: all of them).
   static FieldSet Changed(const Json& updated, const Json* previous);
   static absl::StatusOr<FieldSet> FromFieldsV1(const Json& fields);
+  // The set of one path (FieldsV1 path elements).
+  static FieldSet FromPath(const std::vector<std::string>& path);
   Json ToFieldsV1() const;
 
   bool empty() const { return !root_.self && root_.children.empty(); }
   FieldSet Union(const FieldSet& other) const;
   FieldSet Difference(const FieldSet& other) const;
+  FieldSet Intersection(const FieldSet& other) const;
+  // Every path in the set, as its path elements ({"f:spec", "f:containers", "k:{...}"}).
+  std::vector<std::vector<std::string>> Paths() const;
   bool operator==(const FieldSet& other) const { return root_ == other.root_; }
 
  private:
@@ -40,6 +46,9 @@ class FieldSet {
   static void WalkObject(const Json& value, const Json* previous, Node& node, bool changed_only);
   static void Merge(Node& into, const Node& from);
   static bool Subtract(Node& from, const Node& remove);  // true when `from` became empty
+  static Node Intersect(const Node& a, const Node& b);
+  static void CollectPaths(const Node& node, std::vector<std::string>& prefix,
+                           std::vector<std::vector<std::string>>& paths);
   static Json Encode(const Node& node, bool top);
   static absl::Status Decode(const Json& fields, Node& node);
 
