@@ -23,6 +23,7 @@
 #include "orchestrator/api/validation.h"
 #include "orchestrator/api/yaml.h"
 #include "orchestrator/apiserver/pod_logs.h"
+#include "orchestrator/apiserver/watch_cache.h"
 #include "raftkv/errors.h"
 #include "spdlog/spdlog.h"
 
@@ -32,7 +33,8 @@ namespace {
 using api::Json;
 
 constexpr int kPatchAttempts = 5;
-constexpr auto kWatchPoll = std::chrono::milliseconds(500);
+// How often an idle watch checks whether its client is still there.
+constexpr absl::Duration kClientCheck = absl::Milliseconds(500);
 
 HttpResponse JsonResponse(int status, const Json& body) {
   HttpResponse response;
@@ -251,6 +253,93 @@ bool IsServedSubresource(const api::ResourceInfo& resource, std::string_view sub
   return handled && resource.FindSubresource(subresource) != nullptr;
 }
 
+// One HTTP watch fed by the resource's watch cache: the initial objects, then every cached
+// event that passes the watcher's namespace and selectors (an object leaving the selection
+// is DELETED, one entering it ADDED, as upstream's cacheWatcher reports them), bookmarks when
+// asked for, until the client goes, the timeout, or the cache ends the reader.
+struct WatchStream {
+  std::shared_ptr<WatchCache> cache;
+  WatchCache::Cursor cursor;
+  const api::ResourceInfo* resource = nullptr;
+  std::string namespace_name;
+  Selectors selectors;
+  bool table = false;
+  api::IncludeObject include = api::IncludeObject::kMetadata;
+  bool bookmarks = false;
+  absl::Duration bookmark_interval = absl::Minutes(1);
+  absl::Time deadline = absl::InfiniteFuture();
+  std::vector<Json> initial;
+  bool first_table = true;
+
+  bool Passes(const std::optional<Json>& object) const {
+    return object.has_value() &&
+           (namespace_name.empty() || api::NamespaceOf(*object) == namespace_name) &&
+           selectors.Matches(*object);
+  }
+
+  std::string Line(std::string_view type, const Json& object, const std::string& text) {
+    if (table) return WatchEventLine(type, object, resource, first_table, include);
+    return absl::StrCat(R"({"type":")", std::string(type), R"(","object":)", text, "}\n");
+  }
+
+  // The event's line for this watcher, "" when it does not concern it.
+  std::string EventLine(const CachedEvent& event) {
+    const bool after = Passes(event.object);
+    const bool before = Passes(event.previous);
+    if (after) return Line(before ? "MODIFIED" : "ADDED", *event.object, event.object_text);
+    if (before) return Line("DELETED", *event.previous, event.previous_text);
+    return "";
+  }
+
+  // BOOKMARK: an object of the kind with only metadata.resourceVersion.
+  std::string BookmarkLine() const {
+    return Json{{"type", "BOOKMARK"},
+                {"object",
+                 {{"kind", std::string(resource->kind)},
+                  {"apiVersion", resource->ApiVersion()},
+                  {"metadata", {{"resourceVersion", std::to_string(cursor.revision)}}}}}}
+               .dump() +
+           "\n";
+  }
+
+  // Upstream's nextBookmarkTime: every interval, and once more 2 s before the timeout.
+  absl::Time NextBookmark(absl::Time now) const {
+    if (!bookmarks) return absl::InfiniteFuture();
+    absl::Time next = now + bookmark_interval;
+    if (deadline != absl::InfiniteFuture()) {
+      next = std::min(next, deadline - absl::Seconds(2));
+      if (next < now) return absl::InfiniteFuture();
+    }
+    return next;
+  }
+
+  void Run(ChunkSink& sink) {
+    for (const Json& object : initial) {
+      if (!sink.Write(
+              WatchEventLine("ADDED", object, table ? resource : nullptr, first_table, include))) {
+        return;
+      }
+    }
+    initial.clear();
+    absl::Time next_bookmark = NextBookmark(absl::Now());
+    while (!sink.ClientGone()) {
+      const absl::Time now = absl::Now();
+      if (now >= deadline) return;
+      WatchCache::Batch batch =
+          cache->Next(cursor, std::min({deadline, next_bookmark, now + kClientCheck}));
+      if (!batch.live) return;
+      for (const std::shared_ptr<const CachedEvent>& event : batch.events) {
+        const std::string line = EventLine(*event);
+        if (!line.empty() && !sink.Write(line)) return;
+      }
+      if (absl::Now() >= next_bookmark) {
+        if (!sink.Write(BookmarkLine())) return;
+        next_bookmark = NextBookmark(absl::Now());
+      }
+    }
+  }
+};
+
 }  // namespace
 
 struct ApiHandler::ResourcePath {
@@ -270,6 +359,23 @@ absl::Status ApiHandler::EnsureDefaultNamespace() {
   absl::StatusOr<std::optional<StoredObject>> created =
       store_.Create(ObjectKey(namespaces, "", "default"), std::move(object));
   return created.status();
+}
+
+ApiHandler::ApiHandler(raftkv::KV& kv, std::string server_address, ApiHandlerOptions options)
+    : store_(kv),
+      server_address_(std::move(server_address)),
+      options_(options),
+      leases_(kv, options.event_lease_reuse_fraction) {
+  for (const api::ResourceInfo& resource : api::AllResources()) {
+    if (!resource.HasVerb("watch")) continue;
+    watch_caches_.emplace(resource.id, std::make_shared<WatchCache>(kv, ObjectPrefix(resource, ""),
+                                                                    options_.watch_cache_capacity));
+  }
+}
+
+ApiHandler::~ApiHandler() {
+  for (auto& [kind, cache] : watch_caches_)
+    cache->Stop();
 }
 
 absl::StatusOr<int64_t> ApiHandler::LeaseFor(const api::ResourceInfo& resource) {
@@ -474,81 +580,53 @@ HttpResponse ApiHandler::Watch(const HttpRequest& request, const ResourcePath& p
                          "sendInitialEvents is forbidden for watch unless the WatchList feature "
                          "gate is enabled"}}));
   }
-  const std::string prefix = ObjectPrefix(*path.resource, path.namespace_name);
-  std::vector<Json> initial;
+  auto cache = watch_caches_.find(path.resource->id);
+  if (cache == watch_caches_.end()) {
+    return StatusResponse(api::StatusMethodNotAllowed(path.resource->group_resource(), "watch"));
+  }
+  WatchStream stream;
+  stream.cache = cache->second;
+  stream.resource = path.resource;
+  stream.namespace_name = path.namespace_name;
+  stream.selectors = std::move(*selectors);
+  stream.table = WantsTable(request);
+  stream.include = IncludeObjectOf(request);
+  stream.bookmarks = request.Query("allowWatchBookmarks") == "true";
+  stream.bookmark_interval = options_.bookmark_interval;
   int64_t start = 0;
   const std::string resource_version = request.Query("resourceVersion");
   if (resource_version.empty() || resource_version == "0") {
-    absl::StatusOr<ObjectStore::Page> page = store_.List(prefix, "", 0, 0);
+    // From now: the current objects as ADDED first, then the changes after that list.
+    absl::StatusOr<ObjectStore::Page> page =
+        store_.List(ObjectPrefix(*path.resource, path.namespace_name), "", 0, 0);
     if (!page.ok()) return StoreError(page.status());
     start = page->revision;
     for (StoredObject& stored : page->objects) {
-      if (selectors->Matches(stored.object)) initial.push_back(std::move(stored.object));
+      if (stream.selectors.Matches(stored.object))
+        stream.initial.push_back(std::move(stored.object));
     }
   } else if (!absl::SimpleAtoi(resource_version, &start) || start < 0) {
     return StatusResponse(
         api::StatusBadRequest(absl::StrCat("invalid resource version: ", resource_version)));
   }
   int64_t timeout_seconds = 0;
-  if (!absl::SimpleAtoi(request.Query("timeoutSeconds"), &timeout_seconds)) timeout_seconds = 0;
-  raftkv::WatchOptions options;
-  options.range_end = raftkv::PrefixEnd(prefix);
-  options.start_revision = start + 1;
-  options.prev_kv = true;
-  absl::StatusOr<std::unique_ptr<raftkv::Watcher>> watcher = store_.kv().Watch(prefix, options);
-  if (!watcher.ok()) return StoreError(watcher.status());
-
-  const api::ResourceInfo* table_resource = WantsTable(request) ? path.resource : nullptr;
+  if (absl::SimpleAtoi(request.Query("timeoutSeconds"), &timeout_seconds) && timeout_seconds > 0) {
+    stream.deadline = absl::Now() + absl::Seconds(timeout_seconds);
+  }
+  absl::StatusOr<WatchCache::Cursor> cursor = stream.cache->ReadAfter(start);
   HttpResponse response;
-  response.stream = [watcher = std::shared_ptr<raftkv::Watcher>(std::move(*watcher)),
-                     initial = std::move(initial), selectors = std::move(*selectors),
-                     table_resource, start, timeout_seconds,
-                     include = IncludeObjectOf(request)](ChunkSink& sink) {
-    bool first_table = true;
-    for (const Json& object : initial) {
-      if (!sink.Write(WatchEventLine("ADDED", object, table_resource, first_table, include))) {
-        return;
-      }
-    }
-    const auto end = timeout_seconds > 0
-                         ? raftkv::Clock::now() + std::chrono::seconds(timeout_seconds)
-                         : raftkv::Clock::time_point::max();
-    while (!sink.ClientGone() && raftkv::Clock::now() < end) {
-      absl::StatusOr<raftkv::WatchResponse> next =
-          watcher->Next(std::min(end, raftkv::Within(kWatchPoll)));
-      if (absl::IsDeadlineExceeded(next.status())) continue;
-      if (!next.ok()) return;
-      if (next->compact_revision != 0) {
-        sink.Write(WatchEventLine("ERROR",
-                                  api::StatusTooOldResourceVersion(start, next->compact_revision),
-                                  nullptr, first_table, include));
-        return;
-      }
-      if (next->canceled) return;
-      for (const raftkv::WatchEvent& event : next->events) {
-        std::optional<Json> before;
-        if (event.prev_kv.has_value()) {
-          absl::StatusOr<Json> decoded = DecodeStoredObject(*event.prev_kv, event.kv.mod_revision);
-          if (decoded.ok() && selectors.Matches(*decoded)) before = std::move(*decoded);
-        }
-        std::optional<Json> after;
-        if (event.type == raftkv::WatchEvent::Type::kPut) {
-          absl::StatusOr<Json> decoded = DecodeStoredObject(event.kv, event.kv.mod_revision);
-          if (decoded.ok() && selectors.Matches(*decoded)) after = std::move(*decoded);
-        }
-        std::string line;
-        if (after.has_value()) {
-          line = WatchEventLine(before.has_value() ? "MODIFIED" : "ADDED", *after, table_resource,
-                                first_table, include);
-        } else if (before.has_value()) {
-          line = WatchEventLine("DELETED", *before, table_resource, first_table, include);
-        } else {
-          continue;
-        }
-        if (!sink.Write(line)) return;
-      }
-    }
-  };
+  if (absl::IsOutOfRange(cursor.status())) {
+    // Below the cache's window: the watch answers one ERROR event, as upstream's cacher does.
+    const std::string line =
+        Json{{"type", "ERROR"}, {"object", api::StatusGone(std::string(cursor.status().message()))}}
+            .dump() +
+        "\n";
+    response.stream = [line](ChunkSink& sink) { sink.Write(line); };
+    return response;
+  }
+  if (!cursor.ok()) return StoreError(cursor.status());
+  stream.cursor = *cursor;
+  response.stream = [stream = std::move(stream)](ChunkSink& sink) mutable { stream.Run(sink); };
   return response;
 }
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -14,6 +16,7 @@
 #include "orchestrator/apiserver/http_server.h"
 #include "orchestrator/apiserver/lease_manager.h"
 #include "orchestrator/apiserver/object_store.h"
+#include "orchestrator/apiserver/watch_cache.h"
 
 namespace orch::apiserver {
 
@@ -22,16 +25,19 @@ struct ApiHandlerOptions {
   absl::Duration event_ttl = absl::Hours(1);
   // The share of the ttl during which one lease serves further events (lease_manager.h).
   double event_lease_reuse_fraction = 0.05;
+  // Events each resource's watch cache keeps for watchers resuming from a resourceVersion.
+  size_t watch_cache_capacity = 2048;
+  // How often a watch with allowWatchBookmarks=true hears a BOOKMARK (upstream: 1 min).
+  absl::Duration bookmark_interval = absl::Minutes(1);
 };
 
 class ApiHandler {
  public:
   // `server_address` (host:port) is what /api reports to clients.
-  ApiHandler(raftkv::KV& kv, std::string server_address, ApiHandlerOptions options = {})
-      : store_(kv),
-        server_address_(std::move(server_address)),
-        options_(options),
-        leases_(kv, options.event_lease_reuse_fraction) {}
+  ApiHandler(raftkv::KV& kv, std::string server_address, ApiHandlerOptions options = {});
+  ~ApiHandler();  // ends every watch
+  ApiHandler(const ApiHandler&) = delete;
+  ApiHandler& operator=(const ApiHandler&) = delete;
 
   // Creates the "default" namespace unless it exists, as a cluster starts with it.
   absl::Status EnsureDefaultNamespace();
@@ -77,6 +83,8 @@ class ApiHandler {
   std::string server_address_;
   ApiHandlerOptions options_;
   LeaseManager leases_;
+  // One per watchable resource, made with the handler; shared with the watches reading it.
+  std::map<api::Kind, std::shared_ptr<WatchCache>> watch_caches_;
 };
 
 }  // namespace orch::apiserver
