@@ -201,7 +201,7 @@ void ConditionTable(Out& out, const Json& conditions, bool with_reason) {
   out.Line(1, with_reason ? "----\t------\t------" : "----\t------");
   for (const Json& condition : conditions)
     out.Line(1, Cat(condition.value("type", ""), " \t", condition.value("status", ""),
-                    with_reason ? Cat(" \t", condition.value("reason", "")) : ""));
+                    with_reason ? Cat("\t", condition.value("reason", "")) : " "));
 }
 
 std::string EventSource(const Json& event) {
