@@ -687,8 +687,17 @@ HttpResponse ApiHandler::Create(const HttpRequest& request, const ResourcePath& 
     }
   }
   api::UpdateManagedFields(object, nullptr, FieldManagerOf(request), "Update", "", now);
-  if (IsDryRun(request)) return JsonResponse(201, object);
   const std::string name = api::NameOf(object);
+  if (IsDryRun(request)) {
+    // Validated and defaulted, not stored; a name in use is still refused.
+    absl::StatusOr<std::optional<StoredObject>> taken =
+        store_.Get(ObjectKey(resource, path.namespace_name, name));
+    if (!taken.ok()) return StoreError(taken.status());
+    if (taken->has_value()) {
+      return StatusResponse(api::StatusAlreadyExists(resource.group_resource(), name));
+    }
+    return JsonResponse(201, object);
+  }
   absl::StatusOr<int64_t> lease = LeaseFor(resource);
   if (!lease.ok()) return StoreError(lease.status());
   absl::StatusOr<std::optional<StoredObject>> created =

@@ -25,8 +25,9 @@ struct ApiHandlerOptions {
   absl::Duration event_ttl = absl::Hours(1);
   // The share of the ttl during which one lease serves further events (lease_manager.h).
   double event_lease_reuse_fraction = 0.05;
-  // Events each resource's watch cache keeps for watchers resuming from a resourceVersion.
-  size_t watch_cache_capacity = 2048;
+  // Events each resource's watch cache keeps for watchers resuming from a resourceVersion
+  // (each holds the object before and after, parsed and serialized: tens of KB for a pod).
+  size_t watch_cache_capacity = 1000;
   // How often a watch with allowWatchBookmarks=true hears a BOOKMARK (upstream: 1 min).
   absl::Duration bookmark_interval = absl::Minutes(1);
 };

@@ -106,6 +106,9 @@ TEST_F(KubectlTest, DryRunChangesNothing) {
   CommandResult created = Kubectl("create namespace ghost --dry-run=server");
   EXPECT_EQ(created.exit_code, 0) << created.output;
   EXPECT_NE(Kubectl("get namespace ghost").exit_code, 0);
+  CommandResult taken = Kubectl("create namespace default --dry-run=server");
+  EXPECT_NE(taken.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(taken.output, "AlreadyExists")) << taken.output;
   CommandResult invalid = Curl("DELETE", absl::StrCat(kPodPath, "?dryRun=Some"));
   EXPECT_TRUE(absl::EndsWith(invalid.output, "422")) << invalid.output;
 }
