@@ -76,7 +76,9 @@ class PodWorker {
   // True once the pod is stopped and cleaned up (the worker can be dropped).
   bool finished() const;
 
-  std::string uid() const { return uid_; }
+  const std::string& uid() const { return uid_; }
+  const std::string& name() const { return name_; }
+  const std::string& namespace_name() const { return namespace_; }
   // The current (or, with previous, the one before) run of a container; NotFound/
   // InvalidArgument as the API server's pods/log reports them.
   absl::StatusOr<LogLocation> FindLog(const std::string& container, bool previous) const;
