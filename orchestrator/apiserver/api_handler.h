@@ -1,7 +1,9 @@
-// The Kubernetes REST API over an ObjectStore: discovery, and get, list, watch, create,
-// update (also of the status subresource), patch, delete and deletecollection of every
-// resource in the orch::api registry; the scale subresource of workloads and pods/binding.
-// Errors are Kubernetes Status objects.
+// The Kubernetes REST API over an ObjectStore: discovery, and get, list, watch (through a
+// watch cache per resource), create, update (also of the status subresource), patch, delete
+// and deletecollection (deletion.h: grace periods, finalizers, terminating namespaces) of
+// every resource in the orch::api registry; the scale subresource of workloads, pods/binding,
+// pods/eviction, pods/log (relayed from the kubelet) and namespaces/finalize. Events expire
+// with a shared TTL lease. Errors are Kubernetes Status objects. docs/orchestrator-apiserver.md.
 #pragma once
 
 #include <functional>
