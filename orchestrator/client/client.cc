@@ -277,6 +277,8 @@ class StreamingBody {
     }
   }
 
+  bool cancelled() const { return cancelled_; }
+
   // From any thread.
   void Cancel() {
     cancelled_ = true;
@@ -309,6 +311,8 @@ class HttpWatchStream : public WatchStream {
 
   absl::StatusOr<std::optional<WatchEvent>> Next(absl::Time deadline) override {
     for (;;) {
+      // Events still buffered are dropped too: Cancel ends the stream at once.
+      if (body_->cancelled()) return std::nullopt;
       const size_t newline = pending_.find('\n');
       if (newline != std::string::npos) {
         const std::string line = pending_.substr(0, newline);
@@ -404,9 +408,10 @@ std::string DeleteQuery(const DeleteOptions& options) {
 struct Client::Impl {
   explicit Impl(ClientConfig config_in) : config(std::move(config_in)) {}
 
-  // A pooled connection (`reused` true) or a new one.
-  absl::StatusOr<std::unique_ptr<Connection>> Acquire(SteadyTime deadline, bool& reused) {
-    {
+  // A pooled connection (`reused` true) when `pooled` allows and one is idle, else a new one.
+  absl::StatusOr<std::unique_ptr<Connection>> Acquire(SteadyTime deadline, bool pooled,
+                                                      bool& reused) {
+    if (pooled) {
       std::lock_guard lock(mutex);
       if (!idle.empty()) {
         std::unique_ptr<Connection> connection = std::move(idle.back());
@@ -423,6 +428,14 @@ struct Client::Impl {
     return connection;
   }
 
+  // After one pooled connection turned out closed, the others most likely are too (the server
+  // restarted): they go rather than fail one request after another.
+  void DropIdle() {
+    std::vector<std::unique_ptr<Connection>> dropped;
+    std::lock_guard lock(mutex);
+    dropped.swap(idle);
+  }
+
   void Release(std::unique_ptr<Connection> connection) {
     std::lock_guard lock(mutex);
     if (idle.size() < kMaxIdleConnections) idle.push_back(std::move(connection));
@@ -437,7 +450,8 @@ struct Client::Impl {
     // the server cannot have acted on it (it never read it, or closed without answering).
     for (int attempt = 0;; ++attempt) {
       bool reused = false;
-      absl::StatusOr<std::unique_ptr<Connection>> connection = Acquire(deadline, reused);
+      absl::StatusOr<std::unique_ptr<Connection>> connection =
+          Acquire(deadline, /*pooled=*/attempt == 0, reused);
       if (!connection.ok()) return connection.status();
       http::response_parser<http::string_body> parser;
       parser.body_limit(std::numeric_limits<uint64_t>::max());
@@ -448,6 +462,7 @@ struct Client::Impl {
         if (stale && attempt == 0) {
           spdlog::debug("client: an idle connection to {}:{} was closed ({}); reconnecting",
                         config.host, config.port, error.message());
+          DropIdle();
           continue;
         }
         return TransportError(what, error);

@@ -119,12 +119,13 @@ struct EventRecorder::Impl {
     return false;
   }
 
-  void Write(const PendingEvent& event) {
+  // False when the server could not be reached.
+  bool Write(const PendingEvent& event) {
     const EventKey key = KeyOf(event);
     auto found = recorded.find(key);
     if (found != recorded.end() && event.time - found->second.last_seen < kRepeatWindow &&
         Bump(found->second, event)) {
-      return;
+      return true;
     }
     const api::Json created_event = NewEvent(event);
     absl::StatusOr<api::Json> created =
@@ -132,10 +133,11 @@ struct EventRecorder::Impl {
     if (!created.ok()) {
       spdlog::warn("events {}: cannot record {} {} for {}: {}", component, event.type, event.reason,
                    api::NameOf(event.involved_object), std::string(created.status().message()));
-      return;
+      return HttpCodeOf(created.status()) != 0;
     }
     if (recorded.size() >= kMaxRemembered) recorded.clear();
     recorded[key] = RecordedEvent{api::NamespaceOf(*created), api::NameOf(*created), 1, event.time};
+    return true;
   }
 
   void Run() {
@@ -152,7 +154,14 @@ struct EventRecorder::Impl {
         event = std::move(queue.front());
         queue.pop_front();
       }
-      Write(event);
+      if (Write(event)) continue;
+      // Stopping with the server unreachable: the rest would each wait out request_timeout.
+      absl::MutexLock lock(&mutex);
+      if (stopping && !queue.empty()) {
+        spdlog::warn("events {}: server unreachable while stopping, dropping {} events", component,
+                     queue.size());
+        queue.clear();
+      }
     }
   }
 
