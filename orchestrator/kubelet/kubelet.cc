@@ -200,6 +200,7 @@ struct Kubelet::Impl {
   void Housekeeping() {
     absl::Time next_lease = absl::InfinitePast();
     absl::Time next_status = absl::InfinitePast();
+    absl::Time next_register = absl::InfinitePast();  // retries once a second while it fails
     bool cleaned = false;
     for (;;) {
       {
@@ -220,6 +221,8 @@ struct Kubelet::Impl {
       }
       const absl::Time now = absl::Now();
       if (!node->registered()) {
+        if (now < next_register) continue;
+        next_register = now + absl::Seconds(1);
         absl::Status registered = node->Register();
         if (!registered.ok()) {
           spdlog::warn("[kubelet {}] registering the node: {}", config.node_name,

@@ -16,6 +16,7 @@
 #include "orchestrator/client/api_error.h"
 #include "orchestrator/client/client.h"
 #include "orchestrator/kubelet/container_process.h"
+#include "orchestrator/kubelet/hollow.h"
 #include "tests/orchestrator/harness/in_process_apiserver.h"
 
 namespace orch::kubelet {
@@ -308,6 +309,51 @@ TEST_F(KubeletTest, ARestartedKubeletAdoptsRunningContainers) {
   EXPECT_EQ(api::IntAt(ContainerStatus(after), {"restartCount"}), 0);
   EXPECT_EQ(RecordedAttempts(root_ / "pods" / api::UidOf(before) / "containers" / "main"),
             std::vector<int64_t>{0});
+}
+
+TEST_F(KubeletTest, AFailingLivenessProbeRestartsTheContainer) {
+  CreatePod("unhealthy", {{"containers",
+                           {{{"name", "main"},
+                             {"image", "sh"},
+                             {"command", {"sh", "-c", "touch alive; sleep 1; rm alive; sleep 60"}},
+                             {"livenessProbe",
+                              {{"exec", {{"command", {"sh", "-c", "test -f alive"}}}},
+                               {"initialDelaySeconds", 1},
+                               {"periodSeconds", 1},
+                               {"failureThreshold", 1}}}}}}});
+  api::Json pod = WaitForPod("unhealthy", [](const api::Json& pod) {
+    return api::IntAt(ContainerStatus(pod), {"restartCount"}).value_or(0) >= 1;
+  });
+  EXPECT_EQ(api::IntAt(ContainerStatus(pod), {"lastState", "terminated", "exitCode"}),
+            128 + SIGTERM);
+}
+
+TEST_F(KubeletTest, HollowNodesReportTheirPodsRunningWithoutProcesses) {
+  HollowConfig config;
+  config.client = server_->client_config();
+  config.count = 3;
+  config.name_prefix = "hollow-";
+  absl::StatusOr<std::unique_ptr<HollowNodes>> hollow = HollowNodes::Start(config);
+  ASSERT_TRUE(hollow.ok()) << hollow.status();
+  for (const char* name : {"hollow-0", "hollow-1", "hollow-2"}) {
+    absl::StatusOr<api::Json> node = client_->Get(api::ResourceFor(api::Kind::kNode), "", name);
+    ASSERT_TRUE(node.ok()) << node.status();
+    EXPECT_EQ(api::ConditionStatus(*node, "Ready"), "True");
+    EXPECT_TRUE(client_->Get(api::ResourceFor(api::Kind::kLease), "kube-node-lease", name).ok());
+  }
+  api::Json pod = {{"apiVersion", "v1"},
+                   {"kind", "Pod"},
+                   {"metadata", {{"name", "ghost"}, {"namespace", "default"}}},
+                   {"spec",
+                    {{"nodeName", "hollow-1"},
+                     {"containers", {{{"name", "main"}, {"image", "no-such-image"}}}}}}};
+  ASSERT_TRUE(client_->Create(Pods(), "default", pod).ok());
+  api::Json running = WaitForPod("ghost", [](const api::Json& pod) {
+    return Phase(pod) == "Running" && api::ConditionStatus(pod, "Ready") == "True";
+  });
+  EXPECT_THAT(api::StringAt(running, {"status", "podIP"}), StartsWith("10.0.1."));
+  EXPECT_FALSE(std::filesystem::exists(root_ / "pods" / api::UidOf(running)));
+  (*hollow)->Stop();
 }
 
 }  // namespace
