@@ -4,10 +4,10 @@
 #include <cmath>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "orchestrator/api/object.h"
+#include "orchestrator/api/text.h"
 
 namespace orch::controllers {
 namespace {
@@ -338,8 +338,8 @@ void UpdateProgressingCondition(const Json& deployment, const std::optional<Repl
     return;
   }
   const std::string name = api::NameOf(deployment);
-  const std::string subject = new_rs.has_value() ? absl::StrCat("ReplicaSet \"", new_rs->name, "\"")
-                                                 : absl::StrCat("Deployment \"", name, "\"");
+  const std::string subject = new_rs.has_value() ? api::Cat("ReplicaSet \"", new_rs->name, "\"")
+                                                 : api::Cat("Deployment \"", name, "\"");
   if (DeploymentComplete(deployment, status)) {
     SetWorkloadCondition(status, NewCondition("Progressing", "True", "NewReplicaSetAvailable",
                                               subject + " has successfully progressed.", now));
