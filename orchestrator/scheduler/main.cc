@@ -3,7 +3,7 @@
 //   orch-scheduler [--server http://127.0.0.1:6443 | --kubeconfig PATH]
 //                  [--leader-elect=true] [--leader-elect-lease-duration 15s]
 //                  [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s]
-//                  [--scheduler-name default-scheduler] [--binder-threads 8] [-v]
+//                  [--scheduler-name default-scheduler] [--binder-threads 32] [-v]
 // Several replicas may run; the holder of Lease kube-system/orch-scheduler schedules.
 // SIGINT/SIGTERM: stop scheduling and release the Lease.
 #include <unistd.h>
@@ -32,14 +32,14 @@ struct Flags {
   absl::Duration renew_deadline = absl::Seconds(10);
   absl::Duration retry_period = absl::Seconds(2);
   std::string scheduler_name = "default-scheduler";
-  int binder_threads = 8;
+  int binder_threads = 32;
   bool verbose = false;
 };
 
 constexpr char kUsage[] =
     "usage: orch-scheduler [--server URL | --kubeconfig PATH] [--leader-elect=true|false] "
     "[--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] "
-    "[--leader-elect-retry-period 2s] [--scheduler-name NAME] [--binder-threads N] [-v]";
+    "[--leader-elect-retry-period 2s] [--scheduler-name NAME] [--binder-threads 32] [-v]";
 
 bool ParseBool(std::string_view text, bool& out) {
   if (text == "true") out = true;

@@ -21,6 +21,15 @@ bool NodeSchedulingChanged(const api::Json& before, const api::Json& after) {
          api::ConditionStatus(before, "Ready") != api::ConditionStatus(after, "Ready");
 }
 
+// Whether a pending pod changed in a way that can change where it fits; its status alone
+// (the Unschedulable condition this scheduler writes) cannot, as upstream's isPodUpdated.
+bool PendingPodSchedulingChanged(const api::Json& before, const api::Json& after) {
+  return api::ObjectAt(before, {"spec"}) != api::ObjectAt(after, {"spec"}) ||
+         api::LabelsOf(before) != api::LabelsOf(after) ||
+         api::AnnotationsOf(before) != api::AnnotationsOf(after) ||
+         api::IsBeingDeleted(before) != api::IsBeingDeleted(after);
+}
+
 std::string PodKey(const api::Json& pod) {
   return absl::StrCat(api::NamespaceOf(pod), "/", api::NameOf(pod));
 }
@@ -47,7 +56,11 @@ absl::Status Scheduler::Start() {
   pod_informer_ = std::make_unique<client::Informer>(client_, api::ResourceFor(api::Kind::kPod));
   pod_informer_->AddHandlers(
       {.on_add = [this](const api::Json& pod) { OnPod(pod); },
-       .on_update = [this](const api::Json&, const api::Json& pod) { OnPod(pod); },
+       .on_update =
+           [this](const api::Json& old_pod, const api::Json& pod) {
+             const bool pending = api::StringAt(pod, {"spec", "nodeName"}).empty();
+             if (!pending || PendingPodSchedulingChanged(old_pod, pod)) OnPod(pod);
+           },
        .on_delete = [this](const api::Json& pod) { OnPodDeleted(pod); }});
   node_informer_->Start();
   pod_informer_->Start();

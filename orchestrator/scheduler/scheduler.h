@@ -28,7 +28,7 @@ namespace orch::scheduler {
 struct SchedulerOptions {
   // Pods whose spec.schedulerName names another scheduler are left alone.
   std::string scheduler_name = "default-scheduler";
-  int binder_threads = 8;
+  int binder_threads = 32;
   QueueOptions queue;
   // How long Start waits for the first lists of nodes and pods.
   absl::Duration sync_timeout = absl::Seconds(60);

@@ -3,7 +3,8 @@
 //   BM_EndToEnd           a backlog of pending pods in an in-process API server (one-member
 //                         embedded store) with N Ready nodes; from starting the scheduler
 //                         until every pod is bound (informer lists, scheduling, POST binding,
-//                         Scheduled events). pods/s = bindings accepted per second.
+//                         Scheduled events), with 8 or 32 binder threads.
+//                         pods/s = bindings accepted per second.
 //
 //   orch-scheduler-bench --benchmark_filter=EndToEnd
 #include <benchmark/benchmark.h>
@@ -106,6 +107,8 @@ void InParallel(int count, int threads, const std::function<void(int)>& create) 
 void BM_EndToEnd(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));
   const int pods = static_cast<int>(state.range(1));
+  SchedulerOptions options;
+  options.binder_threads = static_cast<int>(state.range(2));
   spdlog::set_level(spdlog::level::warn);
   for (auto _ : state) {
     absl::StatusOr<std::unique_ptr<testing::InProcessApiServer>> server =
@@ -132,7 +135,7 @@ void BM_EndToEnd(benchmark::State& state) {
       return;
     }
     const absl::Time start = absl::Now();
-    Scheduler scheduler(client, {});
+    Scheduler scheduler(client, options);
     if (absl::Status status = scheduler.Start(); !status.ok()) {
       state.SkipWithError(std::string(status.message()).c_str());
       return;
@@ -149,7 +152,9 @@ void BM_EndToEnd(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_EndToEnd)
-    ->Args({1000, 5000})
+    ->ArgNames({"nodes", "pods", "binders"})
+    ->Args({1000, 5000, 8})
+    ->Args({1000, 5000, 32})
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);

@@ -161,6 +161,10 @@ TEST_F(SchedulerIntegrationTest, UnschedulablePodSaysWhyAndIsRetriedWhenANodeApp
   EXPECT_EQ(api::StringAt(*condition, {"message"}), expected);
   EXPECT_THAT(EventMessages("big", "FailedScheduling"), ::testing::Contains(expected));
 
+  // Its own status write does not make the scheduler try again (back-off here is 100 ms).
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(scheduler_->stats().unschedulable, 1);
+
   const absl::Time node_added = absl::Now();
   CreateNode("large", {.cpu = "4"});
   EXPECT_EQ(WaitForNode("big"), "large");
