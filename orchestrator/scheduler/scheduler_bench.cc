@@ -155,6 +155,7 @@ BENCHMARK(BM_EndToEnd)
     ->ArgNames({"nodes", "pods", "binders"})
     ->Args({1000, 5000, 8})
     ->Args({1000, 5000, 32})
+    ->Args({1000, 10000, 32})
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
