@@ -222,6 +222,35 @@ TEST_F(ClientTest, BindSetsTheNodeOnceThenConflicts) {
   EXPECT_TRUE(client::IsConflict(wrong_uid)) << wrong_uid;
 }
 
+TEST_F(ClientTest, DeleteOptionsAndEviction) {
+  const Json pod = MustCreatePod("web");
+  DeleteOptions wrong_uid;
+  wrong_uid.precondition_uid = "not-the-uid";
+  absl::Status refused = client_->Delete(Pods(), "default", "web", wrong_uid).status();
+  EXPECT_TRUE(client::IsConflict(refused)) << refused;
+
+  // A bound pod is deleted gracefully: it stays, marked, until deleted with grace 0.
+  ASSERT_TRUE(client_->Bind("default", "web", api::UidOf(pod), "node-1").ok());
+  DeleteOptions graceful;
+  graceful.grace_period_seconds = 30;
+  absl::StatusOr<Json> marked = client_->Delete(Pods(), "default", "web", graceful);
+  ASSERT_TRUE(marked.ok()) << marked.status();
+  EXPECT_TRUE(api::IsBeingDeleted(*marked));
+  EXPECT_EQ(api::IntAt(*marked, {"metadata", "deletionGracePeriodSeconds"}), 30);
+  ASSERT_TRUE(client_->Get(Pods(), "default", "web").ok());
+  DeleteOptions now;
+  now.grace_period_seconds = 0;
+  now.precondition_uid = api::UidOf(pod);
+  ASSERT_TRUE(client_->Delete(Pods(), "default", "web", now).ok());
+  EXPECT_TRUE(client::IsNotFound(client_->Get(Pods(), "default", "web").status()));
+
+  MustCreatePod("evicted");
+  absl::Status evicted = client_->Evict("default", "evicted");
+  ASSERT_TRUE(evicted.ok()) << evicted;
+  EXPECT_TRUE(client::IsNotFound(client_->Get(Pods(), "default", "evicted").status()));
+  EXPECT_TRUE(client::IsNotFound(client_->Evict("default", "evicted")));
+}
+
 TEST_F(ClientTest, WatchSeesAddedModifiedDeleted) {
   absl::StatusOr<Json> list = client_->List(Pods(), "default");
   ASSERT_TRUE(list.ok());
