@@ -4,6 +4,25 @@
 
 namespace orch::controllers {
 
+api::Json CanonicalTemplate(const api::Json& value) {
+  if (value.is_object()) {
+    api::Json out = api::Json::object();
+    for (const auto& [key, member] : value.items()) {
+      api::Json canonical = CanonicalTemplate(member);
+      if (canonical.is_null() || (canonical.is_object() && canonical.empty())) continue;
+      out[key] = std::move(canonical);
+    }
+    return out;
+  }
+  if (value.is_array()) {
+    api::Json out = api::Json::array();
+    for (const api::Json& element : value)
+      out.push_back(CanonicalTemplate(element));
+    return out;
+  }
+  return value;
+}
+
 uint32_t Fnv32a(std::string_view bytes, uint32_t hash) {
   for (unsigned char byte : bytes) {
     hash ^= byte;
@@ -23,7 +42,7 @@ std::string SafeEncodeString(std::string_view text) {
 
 std::string ComputePodTemplateHash(const api::Json& pod_template,
                                    std::optional<int64_t> collision_count) {
-  uint32_t hash = Fnv32a(pod_template.dump());
+  uint32_t hash = Fnv32a(CanonicalTemplate(pod_template).dump());
   if (collision_count.has_value()) {
     const auto count = static_cast<uint32_t>(*collision_count);
     std::array<char, 8> bytes{};
@@ -46,7 +65,7 @@ api::Json TemplateWithoutHash(const api::Json& pod_template) {
 }
 
 bool TemplatesEqualIgnoringHash(const api::Json& a, const api::Json& b) {
-  return TemplateWithoutHash(a) == TemplateWithoutHash(b);
+  return CanonicalTemplate(TemplateWithoutHash(a)) == CanonicalTemplate(TemplateWithoutHash(b));
 }
 
 }  // namespace orch::controllers

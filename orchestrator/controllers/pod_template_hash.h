@@ -2,7 +2,8 @@
 // controller.ComputeHash: FNV-32a over the pod template, then the collision count (4 bytes
 // little-endian padded to 8), the decimal of the sum, each digit mapped into the alphabet of
 // rand.SafeEncodeString. Upstream hashes Go's spew dump of the template struct; here the
-// template is a JSON document, so the hash input is its canonical JSON (keys sorted). Hashes
+// template is a JSON document, so the hash input is its canonical JSON (keys sorted, nulls and
+// empty objects dropped). Hashes
 // therefore differ from a real cluster's, but have the same shape and the same properties:
 // equal templates give equal hashes, and a collision count changes the name.
 #pragma once
@@ -17,6 +18,10 @@
 namespace orch::controllers {
 
 inline constexpr std::string_view kPodTemplateHashLabel = "pod-template-hash";
+
+// The template as Go's typed structs see it: null members and empty objects dropped, at every
+// depth ("creationTimestamp": null, which kubectl's rollout undo sends, is the same as none).
+api::Json CanonicalTemplate(const api::Json& value);
 
 // FNV-1a, 32 bits.
 uint32_t Fnv32a(std::string_view bytes, uint32_t hash = 2166136261u);

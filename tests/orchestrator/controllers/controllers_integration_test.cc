@@ -358,10 +358,10 @@ TEST_F(ControllersTest, RollingUpdateNeverGoesBelowTheMinimumAvailableAndRollsBa
   for (const auto& [key, value] : api::AnnotationsOf(deployment).items()) {
     if (key == "deployment.kubernetes.io/revision") annotations[key] = value;
   }
+  Json old_template = TemplateWithoutHash(by_revision["1"]["spec"]["template"]);
+  old_template["metadata"]["creationTimestamp"] = nullptr;  // as Go serializes it
   const Json patch =
-      Json::array({{{"op", "replace"},
-                    {"path", "/spec/template"},
-                    {"value", TemplateWithoutHash(by_revision["1"]["spec"]["template"])}},
+      Json::array({{{"op", "replace"}, {"path", "/spec/template"}, {"value", old_template}},
                    {{"op", "replace"}, {"path", "/metadata/annotations"}, {"value", annotations}}});
   ASSERT_TRUE(
       client_->Patch(Deployments(), kNamespace, "web", client::PatchType::kJson, patch.dump())
@@ -449,6 +449,35 @@ TEST_F(ControllersTest, GarbageCollectorDeletesThePodsOfADeletedReplicaSet) {
     const Json& references = api::ArrayAt(pod, {"metadata", "ownerReferences"});
     return references.size() == 1 && api::StringAt(references[0], {"name"}) == "keeper";
   }));
+}
+
+TEST_F(ControllersTest, OrphanDeletionKeepsTheDependentsAndForegroundDeletesThemFirst) {
+  StartControllers("deployment,replicaset,garbagecollector");
+  MustCreate(ReplicaSets(), ReplicaSetObject("kept", 2));
+  ASSERT_TRUE(WaitUntil([&] { return ActivePods("app=kept").size() == 2; }));
+  client::DeleteOptions orphan;
+  orphan.propagation_policy = "Orphan";
+  ASSERT_TRUE(client_->Delete(ReplicaSets(), kNamespace, "kept", orphan).ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    return client::IsNotFound(client_->Get(ReplicaSets(), kNamespace, "kept").status());
+  }));
+  const std::vector<Json> orphans = ActivePods("app=kept");
+  ASSERT_EQ(orphans.size(), 2u);
+  for (const Json& pod : orphans) {
+    EXPECT_TRUE(api::ArrayAt(pod, {"metadata", "ownerReferences"}).empty()) << pod.dump();
+  }
+
+  MustCreate(Deployments(), DeploymentObject("web", 2, 1, 1));
+  ASSERT_TRUE(WaitUntil([&] { return ActivePods("app=web").size() == 2; }));
+  client::DeleteOptions foreground;
+  foreground.propagation_policy = "Foreground";
+  ASSERT_TRUE(client_->Delete(Deployments(), kNamespace, "web", foreground).ok());
+  // The Deployment goes last: while it exists, so may its ReplicaSet; once it is gone,
+  // nothing of it is left.
+  ASSERT_TRUE(WaitUntil(
+      [&] { return client::IsNotFound(client_->Get(Deployments(), kNamespace, "web").status()); }));
+  EXPECT_TRUE(List(ReplicaSets(), "app=web").empty());
+  EXPECT_TRUE(List(Pods(), "app=web").empty());
 }
 
 TEST_F(ControllersTest, DeletingANamespaceDeletesEverythingInItAndThenTheNamespace) {

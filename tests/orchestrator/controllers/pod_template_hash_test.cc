@@ -42,5 +42,19 @@ TEST(PodTemplateHash, EqualityIgnoresOnlyTheHashLabel) {
       TemplatesEqualIgnoringHash(only_hash, Json{{"metadata", Json::object()}, {"spec", {}}}));
 }
 
+TEST(PodTemplateHash, NullsAndEmptyObjectsAreTheSameAsAbsent) {
+  // kubectl rollout undo sends the template as Go serializes it.
+  Json from_kubectl = Template("a");
+  from_kubectl["metadata"]["creationTimestamp"] = nullptr;
+  from_kubectl["spec"]["containers"][0]["resources"] = Json::object();
+  EXPECT_TRUE(TemplatesEqualIgnoringHash(from_kubectl, Template("a")));
+  EXPECT_EQ(ComputePodTemplateHash(from_kubectl, std::nullopt),
+            ComputePodTemplateHash(Template("a"), std::nullopt));
+  // Arrays keep their length: an empty element list differs from a missing one only by nulls.
+  Json with_args = Template("a");
+  with_args["spec"]["containers"][0]["args"] = Json::array({"x"});
+  EXPECT_FALSE(TemplatesEqualIgnoringHash(with_args, Template("a")));
+}
+
 }  // namespace
 }  // namespace orch::controllers
