@@ -113,6 +113,7 @@ void WatchCache::Pump() {
                  response.ok() ? (compacted ? "compacted" : response->cancel_reason)
                                : response.status().ToString());
     watcher_.reset();
+    std::this_thread::sleep_for(kRetryPause);  // a store refusing watches is not hammered
     int64_t resume = 0;
     if (!compacted) {
       std::lock_guard lock(mutex_);
