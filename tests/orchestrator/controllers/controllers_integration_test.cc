@@ -297,6 +297,25 @@ TEST_F(ControllersTest, DeploymentCreatesAReplicaSetPerTemplateAndReportsStatus)
   ASSERT_TRUE(MergePatch(Deployments(), "web", {{"spec", {{"replicas", 4}}}}).ok());
   ASSERT_TRUE(WaitUntil([&] { return ActivePods("app=web").size() == 4; }));
   EXPECT_EQ(List(ReplicaSets(), "app=web").size(), 1u);
+
+  // Paused: a new template makes no ReplicaSet, but scaling still applies.
+  ASSERT_TRUE(MergePatch(Deployments(), "web", {{"spec", {{"paused", true}}}}).ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    const Json d = Get(Deployments(), "web");
+    const Json* progressing =
+        api::FindCondition(api::ArrayAt(d, {"status", "conditions"}), "Progressing");
+    return progressing != nullptr &&
+           api::StringAt(*progressing, {"reason"}) == "DeploymentPaused" &&
+           api::StringAt(*progressing, {"status"}) == "Unknown";
+  }));
+  ASSERT_TRUE(MergePatch(Deployments(), "web",
+                         {{"spec", {{"replicas", 3}, {"template", PodTemplate("web", "2")}}}})
+                  .ok());
+  ASSERT_TRUE(WaitUntil([&] { return ActivePods("app=web").size() == 3; }));
+  EXPECT_EQ(List(ReplicaSets(), "app=web").size(), 1u);
+  // Resumed: the rollout starts.
+  ASSERT_TRUE(MergePatch(Deployments(), "web", {{"spec", {{"paused", false}}}}).ok());
+  ASSERT_TRUE(WaitUntil([&] { return List(ReplicaSets(), "app=web").size() == 2; }));
 }
 
 TEST_F(ControllersTest, RollingUpdateNeverGoesBelowTheMinimumAvailableAndRollsBack) {
@@ -394,6 +413,7 @@ TEST_F(ControllersTest, RecreateDeletesEveryOldPodBeforeMakingNewOnes) {
   StartControllers("deployment,replicaset");
   Json object = DeploymentObject("web", 3, 1, 1);
   object["spec"]["strategy"] = {{"type", "Recreate"}};
+  object["spec"]["revisionHistoryLimit"] = 0;
   MustCreate(Deployments(), object);
   ASSERT_TRUE(WaitUntil([&] { return ActivePods("app=web").size() == 3; }));
   MarkAllReady("app=web");
@@ -417,6 +437,9 @@ TEST_F(ControllersTest, RecreateDeletesEveryOldPodBeforeMakingNewOnes) {
            api::StringAt(api::LabelsOf(pods.front()), {"pod-template-hash"}) != old_hash;
   }));
   EXPECT_FALSE(mixed);
+  // revisionHistoryLimit 0: the old ReplicaSet goes once the rollout is done.
+  MarkAllReady("app=web");
+  ASSERT_TRUE(WaitUntil([&] { return List(ReplicaSets(), "app=web").size() == 1; }));
 }
 
 TEST_F(ControllersTest, GarbageCollectorDeletesThePodsOfADeletedReplicaSet) {
