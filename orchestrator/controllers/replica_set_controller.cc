@@ -1,6 +1,7 @@
 #include "orchestrator/controllers/replica_set_controller.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/numbers.h"
 #include "orchestrator/api/object.h"
@@ -142,8 +143,17 @@ absl::StatusOr<std::vector<Json>> ReplicaSetController::ClaimPods(const Json& re
                  client::ObjectCacheKey(replica_set), std::string(selector.status().message()));
     return std::vector<Json>{};
   }
+  // Candidates: what names us as an owner, and orphans of our namespace; copying every pod of
+  // the namespace per sync would cost O(pods) for each of the many syncs of a large scale-up.
+  std::vector<Json> candidates = pods_.ByIndex(kOwnerUidIndex, api::UidOf(replica_set));
+  std::set<std::string> seen;
+  for (const Json& pod : candidates)
+    seen.insert(api::UidOf(pod));
+  for (Json& pod : pods_.ByIndex(kOrphanIndex, api::NamespaceOf(replica_set))) {
+    if (!seen.contains(api::UidOf(pod))) candidates.push_back(std::move(pod));
+  }
   std::vector<Json> owned;
-  for (Json& pod : pods_.ByIndex(kNamespaceIndex, api::NamespaceOf(replica_set))) {
+  for (Json& pod : candidates) {
     if (!IsPodActive(pod)) continue;
     switch (DecideClaim(replica_set, *selector, pod)) {
       case ClaimAction::kIgnore:

@@ -27,6 +27,11 @@ client::Informer& SharedInformers::For(const api::ResourceInfo& resource) {
     }
     return owners;
   });
+  informer->AddIndex(kOrphanIndex, [](const api::Json& object) {
+    return api::ControllerRefOf(object) == nullptr
+               ? std::vector<std::string>{api::NamespaceOf(object)}
+               : std::vector<std::string>{};
+  });
   if (resource.id == api::Kind::kPod) {
     informer->AddIndex(kNodeNameIndex, [](const api::Json& pod) {
       std::string node = api::StringAt(pod, {"spec", "nodeName"});

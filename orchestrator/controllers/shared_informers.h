@@ -1,7 +1,8 @@
 // One informer per resource for the whole controller-manager, as client-go's shared informer
 // factory: controllers ask for the informers they need (and add their handlers) before
 // Start, so a resource is listed and watched once however many controllers read it.
-// Every informer is indexed by namespace, by uid and by owner uid; pods also by node name.
+// Every informer is indexed by namespace, by uid, by owner uid and (orphans) by namespace;
+// pods also by node name.
 #pragma once
 
 #include <map>
@@ -20,6 +21,8 @@ namespace orch::controllers {
 inline constexpr char kNamespaceIndex[] = "namespace";
 inline constexpr char kUidIndex[] = "uid";
 inline constexpr char kOwnerUidIndex[] = "owner-uid";
+// Objects without a controller reference, by namespace: what a controller may adopt.
+inline constexpr char kOrphanIndex[] = "orphan";
 inline constexpr char kNodeNameIndex[] = "node-name";  // pods only
 
 class SharedInformers {
