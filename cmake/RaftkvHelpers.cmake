@@ -37,11 +37,14 @@ function(raftkv_proto_library target)
   target_link_libraries(${target} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
 endfunction()
 
-# raftkv_test(<name> LABEL <label> SOURCES <files> [LIBS <targets>] [TIMEOUT <s>] [SERIAL])
+# raftkv_test(<name> LABEL <label> SOURCES <files> [LIBS <targets>] [TIMEOUT <s>] [SERIAL]
+#             [WHOLE])
 # One GoogleTest binary; each TEST becomes a CTest test carrying the label. SERIAL runs its
-# tests alone, for tests that measure time (elections) and must not share the 2 cores.
+# tests alone, for tests that measure time (elections) and must not share the 2 cores. WHOLE
+# makes the binary one CTest test, for suites whose tests share one expensive fixture (a
+# whole cluster) and build on each other in order.
 function(raftkv_test name)
-  cmake_parse_arguments(ARG "SERIAL" "LABEL;TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "SERIAL;WHOLE" "LABEL;TIMEOUT" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   raftkv_strict(${name})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
@@ -51,6 +54,12 @@ function(raftkv_test name)
   set(serial FALSE)
   if(ARG_SERIAL)
     set(serial TRUE)
+  endif()
+  if(ARG_WHOLE)
+    add_test(NAME ${name} COMMAND ${name})
+    set_tests_properties(${name} PROPERTIES
+      LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT} RUN_SERIAL ${serial})
+    return()
   endif()
   gtest_discover_tests(${name}
     PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT} RUN_SERIAL ${serial}

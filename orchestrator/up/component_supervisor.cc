@@ -248,11 +248,14 @@ void ComponentSupervisor::StopAll(absl::Duration grace) {
   for (const std::vector<pid_t>& wave : waves)
     Terminate(wave, /*groups=*/false, grace);
   // A kubelet leaves its pods running when it stops (a restarted kubelet adopts them); here
-  // they came to this subreaper and end with the cluster.
-  const std::vector<pid_t> adopted = AdoptedChildren(started);
-  if (!adopted.empty()) {
+  // they came to this subreaper and end with the cluster. Ending a container's monitor
+  // orphans the container itself to this process in turn, hence the rounds.
+  for (int round = 0; round < 4; ++round) {
+    const std::vector<pid_t> adopted = AdoptedChildren(started);
+    if (adopted.empty()) break;
     spdlog::info("up: stopping {} process(es) the kubelets left running", adopted.size());
     Terminate(adopted, /*groups=*/true, grace);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }
 
