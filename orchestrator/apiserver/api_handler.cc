@@ -17,6 +17,7 @@
 #include "orchestrator/api/patch.h"
 #include "orchestrator/api/protobuf.h"
 #include "orchestrator/api/selector.h"
+#include "orchestrator/api/server_side_apply.h"
 #include "orchestrator/api/status.h"
 #include "orchestrator/api/subresources.h"
 #include "orchestrator/api/table.h"
@@ -76,6 +77,11 @@ api::IncludeObject IncludeObjectOf(const HttpRequest& request) {
 bool IsWatchRequested(const HttpRequest& request) {
   const std::string watch = request.Query("watch");
   return watch == "true" || watch == "1" || watch == "True";
+}
+
+bool IsApplyPatch(const HttpRequest& request) {
+  return request.method == "PATCH" &&
+         api::PatchTypeFromContentType(request.content_type) == api::PatchType::kApplyPatch;
 }
 
 std::string FieldManagerOf(const HttpRequest& request) {
@@ -639,7 +645,12 @@ HttpResponse ApiHandler::Create(const HttpRequest& request, const ResourcePath& 
   absl::StatusOr<Json> body =
       ParseObjectBody(request, resource.ApiVersion(), std::string(resource.kind));
   if (!body.ok()) return BodyError(request, body.status());
-  Json object = std::move(*body);
+  return CreateObject(request, path, std::move(*body));
+}
+
+HttpResponse ApiHandler::CreateObject(const HttpRequest& request, const ResourcePath& path,
+                                      Json object) {
+  const api::ResourceInfo& resource = *path.resource;
   const std::string requested_name = api::NameOf(object);
   if (api::KindOf(object) != resource.kind || api::ApiVersionOf(object) != resource.ApiVersion()) {
     return StatusResponse(api::StatusBadRequest(
@@ -686,7 +697,9 @@ HttpResponse ApiHandler::Create(const HttpRequest& request, const ResourcePath& 
                        " because it is being terminated")));
     }
   }
-  api::UpdateManagedFields(object, nullptr, FieldManagerOf(request), "Update", "", now);
+  // Server-side apply recorded its own ownership (as an Apply operation).
+  if (!IsApplyPatch(request))
+    api::UpdateManagedFields(object, nullptr, FieldManagerOf(request), "Update", "", now);
   const std::string name = api::NameOf(object);
   if (IsDryRun(request)) {
     // Validated and defaulted, not stored; a name in use is still refused.
@@ -733,8 +746,10 @@ HttpResponse ApiHandler::WriteUpdate(const HttpRequest& request, const ResourceP
   if (!errors.empty()) {
     return StatusResponse(api::StatusInvalid(resource.group_kind(), path.name, errors));
   }
-  api::UpdateManagedFields(stored, &existing.object, FieldManagerOf(request), "Update",
-                           path.subresource, absl::Now());
+  if (!IsApplyPatch(request)) {
+    api::UpdateManagedFields(stored, &existing.object, FieldManagerOf(request), "Update",
+                             path.subresource, absl::Now());
+  }
   const auto respond = [&respond_with](const Json& object) {
     return JsonResponse(200, respond_with ? respond_with(object) : object);
   };
@@ -787,9 +802,10 @@ HttpResponse ApiHandler::Update(const HttpRequest& request, const ResourcePath& 
 HttpResponse ApiHandler::Patch(const HttpRequest& request, const ResourcePath& path) {
   const api::ResourceInfo& resource = *path.resource;
   std::optional<api::PatchType> type = api::PatchTypeFromContentType(request.content_type);
-  if (!type.has_value() || *type == api::PatchType::kApplyPatch) {
+  if (!type.has_value()) {
     return StatusResponse(api::StatusUnsupportedMediaType(request.content_type));
   }
+  if (*type == api::PatchType::kApplyPatch) return Apply(request, path);
   for (int attempt = 0;; ++attempt) {
     absl::StatusOr<std::optional<StoredObject>> existing =
         store_.Get(ObjectKey(resource, path.namespace_name, path.name));
@@ -811,6 +827,44 @@ HttpResponse ApiHandler::Patch(const HttpRequest& request, const ResourcePath& p
     HttpResponse response = WriteUpdate(request, path, std::move(*patched), **existing);
     // 409 from WriteUpdate means the object changed between the read and the write (the
     // client's own precondition was checked above): patch the new version.
+    if (response.status != 409 || attempt + 1 == kPatchAttempts) return response;
+  }
+}
+
+HttpResponse ApiHandler::Apply(const HttpRequest& request, const ResourcePath& path) {
+  const api::ResourceInfo& resource = *path.resource;
+  if (!path.subresource.empty()) {
+    return StatusResponse(api::StatusUnsupportedMediaType(request.content_type));
+  }
+  const std::string manager = request.Query("fieldManager");
+  if (manager.empty()) {
+    return StatusResponse(api::StatusBadRequest("fieldManager is required for apply requests"));
+  }
+  // The body is YAML (JSON is YAML too).
+  absl::StatusOr<Json> applied = api::YamlToJson(request.body);
+  if (!applied.ok() || !applied->is_object()) {
+    return StatusResponse(api::StatusBadRequest(absl::StrCat(
+        "error decoding YAML: ",
+        applied.ok() ? std::string("not an object") : std::string(applied.status().message()))));
+  }
+  if (api::KindOf(*applied) != resource.kind ||
+      api::ApiVersionOf(*applied) != resource.ApiVersion() || api::NameOf(*applied) != path.name) {
+    return StatusResponse(api::StatusBadRequest(
+        absl::StrCat("the apiVersion, kind and metadata.name of an applied object must be ",
+                     resource.ApiVersion(), ", ", std::string(resource.kind), " and ", path.name)));
+  }
+  const bool force = request.Query("force") == "true";
+  for (int attempt = 0;; ++attempt) {
+    absl::StatusOr<std::optional<StoredObject>> existing =
+        store_.Get(ObjectKey(resource, path.namespace_name, path.name));
+    if (!existing.ok()) return StoreError(existing.status());
+    const Json* live = existing->has_value() ? &(*existing)->object : nullptr;
+    api::ApplyOutcome outcome = api::ServerSideApply(live, *applied, manager, force, absl::Now());
+    if (!outcome.conflicts.empty() && !force) {
+      return StatusResponse(api::StatusApplyConflict(outcome.conflicts));
+    }
+    if (live == nullptr) return CreateObject(request, path, std::move(outcome.object));
+    HttpResponse response = WriteUpdate(request, path, std::move(outcome.object), **existing);
     if (response.status != 409 || attempt + 1 == kPatchAttempts) return response;
   }
 }

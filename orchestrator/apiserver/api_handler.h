@@ -55,6 +55,10 @@ class ApiHandler {
   HttpResponse List(const HttpRequest& request, const ResourcePath& path);
   HttpResponse Watch(const HttpRequest& request, const ResourcePath& path);
   HttpResponse Create(const HttpRequest& request, const ResourcePath& path);
+  // Create's work after the body was decoded (also for server-side apply of a new object).
+  HttpResponse CreateObject(const HttpRequest& request, const ResourcePath& path, api::Json object);
+  // PATCH with application/apply-patch+yaml: server-side apply (orch::api::ServerSideApply).
+  HttpResponse Apply(const HttpRequest& request, const ResourcePath& path);
   HttpResponse Update(const HttpRequest& request, const ResourcePath& path);
   HttpResponse Patch(const HttpRequest& request, const ResourcePath& path);
   HttpResponse Delete(const HttpRequest& request, const ResourcePath& path);

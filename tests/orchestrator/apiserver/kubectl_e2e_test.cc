@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "tests/orchestrator/apiserver/kubectl_fixture.h"
 
@@ -173,6 +174,55 @@ spec: {containers: [{name: c, image: nginx}]}
   EXPECT_TRUE(absl::StrContains(Kubectl("get pods").output, "No resources found"));
   CommandResult namespaces = Curl("DELETE", "/api/v1/namespaces");
   EXPECT_TRUE(absl::EndsWith(namespaces.output, "405")) << namespaces.output;
+}
+
+}  // namespace
+}  // namespace orch::apiserver::kubectl_e2e
+
+namespace orch::apiserver::kubectl_e2e {
+namespace {
+
+constexpr const char* kAppliedDeployment = R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ssa
+  labels: {team: a}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: ssa}
+  template:
+    metadata:
+      labels: {app: ssa}
+    spec:
+      containers:
+      - name: web
+        image: http-server
+)";
+
+TEST_F(KubectlTest, ServerSideApplyOwnsFieldsAndReportsConflicts) {
+  const std::string manifest = WriteFile("ssa.yaml", kAppliedDeployment);
+  CommandResult created = Kubectl("apply --server-side -f " + manifest);
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_TRUE(absl::StrContains(created.output, "serverside-applied")) << created.output;
+  CommandResult owners = Kubectl("get deploy ssa --show-managed-fields -o yaml");
+  EXPECT_TRUE(absl::StrContains(owners.output, "operation: Apply")) << owners.output;
+
+  // Another manager takes spec.replicas; applying a different value then conflicts.
+  ASSERT_EQ(Kubectl("scale deploy ssa --replicas 5").exit_code, 0);
+  const std::string changed = WriteFile(
+      "ssa2.yaml", absl::StrReplaceAll(kAppliedDeployment, {{"replicas: 2", "replicas: 3"},
+                                                            {"  labels: {team: a}\n", ""}}));
+  CommandResult conflict = Kubectl("apply --server-side -f " + changed);
+  EXPECT_NE(conflict.exit_code, 0);
+  EXPECT_TRUE(absl::StrContains(conflict.output, "Apply failed with 1 conflict"))
+      << conflict.output;
+  EXPECT_TRUE(absl::StrContains(conflict.output, ".spec.replicas")) << conflict.output;
+
+  CommandResult forced = Kubectl("apply --server-side --force-conflicts -f " + changed);
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  CommandResult got = Kubectl("get deploy ssa -o jsonpath={.spec.replicas}/{.metadata.labels}");
+  EXPECT_EQ(got.output, "3/") << "the label the manager stopped applying is gone";
 }
 
 }  // namespace
