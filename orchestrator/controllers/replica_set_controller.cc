@@ -43,7 +43,22 @@ const api::ResourceInfo& ReplicaSets() {
   return api::ResourceFor(api::Kind::kReplicaSet);
 }
 
+// Per sync, events for this many pods one by one; past that, one aggregate, as upstream's
+// event correlator combines similar events (a scale-up by thousands must not flood Events).
+constexpr int64_t kPodEventsPerSync = 10;
+
 }  // namespace
+
+void ReplicaSetController::RecordPodEvent(const Json& replica_set, std::string_view reason,
+                                          std::string_view what, const std::string& pod_name,
+                                          int64_t nth) {
+  if (nth <= kPodEventsPerSync) {
+    context_.events.Record(replica_set, "Normal", reason, api::Cat(what, pod_name));
+  } else if (nth == kPodEventsPerSync + 1) {
+    context_.events.Record(replica_set, "Normal", reason,
+                           api::Cat("(combined from similar events): ", what, pod_name));
+  }
+}
 
 ReplicaSetController::ReplicaSetController(ControllerContext context)
     : context_(context),
@@ -213,7 +228,12 @@ absl::Status ReplicaSetController::CreatePods(const std::string& key, const Json
     std::vector<absl::StatusOr<Json>> results(static_cast<size_t>(batch),
                                               absl::UnknownError("not sent"));
     RunParallel(results.size(), kParallelRequests, [&](size_t i) {
-      results[i] = context_.client.Create(Pods(), namespace_name, pod);
+      // A generated name may collide with a pod's that exists (5 random characters): the
+      // server answers AlreadyExists and another attempt draws another name.
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        results[i] = context_.client.Create(Pods(), namespace_name, pod);
+        if (!client::IsAlreadyExists(results[i].status())) break;
+      }
     });
     for (absl::StatusOr<Json>& created : results) {
       if (!created.ok()) {
@@ -222,8 +242,8 @@ absl::Status ReplicaSetController::CreatePods(const std::string& key, const Json
       }
       ++created_count;
       max_revision = std::max(max_revision, RevisionNumber(api::ResourceVersionOf(*created)));
-      context_.events.Record(replica_set, "Normal", "SuccessfulCreate",
-                             api::Cat("Created pod: ", api::NameOf(*created)));
+      RecordPodEvent(replica_set, "SuccessfulCreate", "Created pod: ", api::NameOf(*created),
+                     created_count);
     }
     if (!failure.ok()) break;
   }
@@ -260,10 +280,11 @@ absl::Status ReplicaSetController::DeletePods(const std::string& key, const Json
                      .status();
   });
   absl::Status failure = absl::OkStatus();
+  int64_t deleted_count = 0;
   for (size_t i = 0; i < victims.size(); ++i) {
     if (results[i].ok()) {
-      context_.events.Record(replica_set, "Normal", "SuccessfulDelete",
-                             api::Cat("Deleted pod: ", api::NameOf(victims[i])));
+      RecordPodEvent(replica_set, "SuccessfulDelete", "Deleted pod: ", api::NameOf(victims[i]),
+                     ++deleted_count);
     } else if (!client::IsNotFound(results[i]) && !client::IsConflict(results[i])) {
       failure = results[i];
       std::lock_guard lock(mutex_);

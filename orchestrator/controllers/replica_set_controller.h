@@ -44,6 +44,9 @@ class ReplicaSetController : public Controller {
   absl::Status CreatePods(const std::string& key, const api::Json& replica_set, int64_t count);
   absl::Status DeletePods(const std::string& key, const api::Json& replica_set,
                           const std::vector<api::Json>& victims);
+  // The SuccessfulCreate/SuccessfulDelete event of the `nth` pod of one sync.
+  void RecordPodEvent(const api::Json& replica_set, std::string_view reason, std::string_view what,
+                      const std::string& pod_name, int64_t nth);
   absl::Status UpdateStatus(const std::string& key, const api::Json& replica_set,
                             const std::vector<api::Json>& owned);
 
