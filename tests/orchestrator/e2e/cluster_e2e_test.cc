@@ -19,7 +19,9 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -304,6 +306,52 @@ TEST_F(ClusterE2ETest, RollbackRestoresThePreviousTemplate) {
         return true;
       },
       absl::Seconds(90)));
+}
+
+// The machine's kubectl (v1.32) and orch against the running cluster, for what needs
+// controllers and kubelets: rollout status, wait for Ready, logs, describe with events.
+TEST_F(ClusterE2ETest, KubectlAndOrchWorkAgainstTheCluster) {
+  if (access("/usr/bin/kubectl", X_OK) != 0) GTEST_SKIP() << "no kubectl";
+  auto kubectl = [](const std::string& arguments, int* exit_code) {
+    return RunCommand(absl::StrCat("HOME=", directory_.string(), " /usr/bin/kubectl --kubeconfig ",
+                                   (directory_ / "kubeconfig").string(), " ", arguments),
+                      exit_code);
+  };
+  int code = -1;
+  std::string out = kubectl("rollout status deployment/web -n e2e --timeout=60s", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "successfully rolled out")) << out;
+  out = kubectl("wait --for=condition=Ready pod -l app=web -n e2e --timeout=60s", &code);
+  EXPECT_EQ(code, 0) << out;
+  out = kubectl("get nodes -o wide", &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(std::vector<std::string>(absl::StrSplit(out, " Ready ")).size(), 4u) << out;
+  out = kubectl("get deployments,replicasets -n e2e", &code);
+  EXPECT_TRUE(absl::StrContains(out, "deployment.apps/web")) << out;
+  out = kubectl("get events -n e2e", &code);
+  EXPECT_TRUE(absl::StrContains(out, "Scheduled")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "ScalingReplicaSet")) << out;
+
+  const std::string pod = api::NameOf(WebPods().front());
+  out = kubectl(absl::StrCat("describe pod ", pod, " -n e2e"), &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "Successfully assigned")) << out;
+  out = kubectl("describe deployment web -n e2e", &code);
+  EXPECT_TRUE(absl::StrContains(out, "RollingUpdateStrategy")) << out;
+  out = kubectl(absl::StrCat("logs ", pod, " -n e2e --tail=5"), &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "GET /healthz")) << out;
+  out = Orch(absl::StrCat("logs ", pod, " -n e2e --tail 5"), &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_TRUE(absl::StrContains(out, "GET /healthz")) << out;
+
+  out = kubectl("cordon node-3", &code);
+  EXPECT_EQ(code, 0) << out;
+  absl::StatusOr<Json> node = api().Get(Nodes(), "", "node-3");
+  ASSERT_TRUE(node.ok());
+  EXPECT_TRUE(api::BoolAt(*node, {"spec", "unschedulable"}));
+  out = Orch("uncordon node-3", &code);
+  EXPECT_EQ(code, 0) << out;
 }
 
 TEST_F(ClusterE2ETest, PodThatFitsNowhereSaysWhy) {
