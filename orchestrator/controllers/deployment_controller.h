@@ -26,10 +26,9 @@ class DeploymentController : public Controller {
   void Run() override;
   void Stop() override;
 
-  // One reconcile of the Deployment "namespace/name" (exposed for tests).
-  absl::Status Sync(const std::string& key);
-
  private:
+  // One reconcile of the Deployment "namespace/name".
+  absl::Status Sync(const std::string& key);
   // The Deployment's ReplicaSets split into the one of the current template and the rest.
   struct ReplicaSets {
     std::optional<api::Json> new_rs;

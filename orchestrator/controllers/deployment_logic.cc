@@ -52,7 +52,6 @@ Json& Annotations(Json& object) {
 ReplicaSetView ReplicaSetView::FromJson(const Json& replica_set) {
   ReplicaSetView view;
   view.name = api::NameOf(replica_set);
-  view.uid = api::UidOf(replica_set);
   view.created = api::TimestampAt(replica_set, {"metadata", "creationTimestamp"})
                      .value_or(absl::InfinitePast());
   view.spec_replicas = api::IntAt(replica_set, {"spec", "replicas"}).value_or(1);

@@ -27,7 +27,6 @@ inline constexpr std::string_view kMaxReplicasAnnotation = "deployment.kubernete
 // What the Deployment controller reads of one of its ReplicaSets.
 struct ReplicaSetView {
   std::string name;
-  std::string uid;
   absl::Time created = absl::InfinitePast();
   int64_t spec_replicas = 0;
   int64_t status_replicas = 0;

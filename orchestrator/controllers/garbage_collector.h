@@ -23,10 +23,9 @@ class GarbageCollector : public Controller {
   void Run() override;
   void Stop() override;
 
+ private:
   // Keys: "dependent|<plural>|<cache key>" or "owner|<plural>|<cache key>".
   absl::Status Sync(const std::string& key);
-
- private:
   enum class OwnerState { kGone, kPresent, kDeletingForeground };
 
   void Observe(const api::ResourceInfo& resource, const api::Json& object);

@@ -22,9 +22,8 @@ class NamespaceController : public Controller {
   void Run() override;
   void Stop() override;
 
-  absl::Status Sync(const std::string& name);
-
  private:
+  absl::Status Sync(const std::string& name);
   // Deletes what is left; returns how many objects still exist (being deleted).
   absl::StatusOr<size_t> DeleteContents(const std::string& namespace_name);
   absl::Status Finalize(const api::Json& namespace_object);

@@ -27,10 +27,9 @@ class NodeLifecycleController : public Controller {
   void Run() override;
   void Stop() override;
 
-  // One pass over every node (exposed for tests).
-  void MonitorNodes(absl::Time now);
-
  private:
+  // One pass over every node, on the monitor thread.
+  void MonitorNodes(absl::Time now);
   struct Heartbeat {
     std::string renew_time;  // the Lease's spec.renewTime last seen
     absl::Time observed;     // when this controller saw it change

@@ -25,10 +25,9 @@ class ReplicaSetController : public Controller {
   void Run() override;
   void Stop() override;
 
-  // One reconcile of the ReplicaSet "namespace/name" (exposed for tests).
-  absl::Status Sync(const std::string& key);
-
  private:
+  // One reconcile of the ReplicaSet "namespace/name".
+  absl::Status Sync(const std::string& key);
   // Writes this controller made that the pod cache has not shown yet.
   struct Expectations {
     int64_t created_up_to_revision = 0;           // the cache must reach this resourceVersion
