@@ -1,7 +1,6 @@
 #include "orchestrator/controllers/deployment_controller.h"
 
 #include <algorithm>
-#include <set>
 
 #include "orchestrator/api/object.h"
 #include "orchestrator/api/selector.h"
@@ -528,17 +527,15 @@ absl::Status DeploymentController::CheckPausedConditions(Json& deployment) {
 }
 
 bool DeploymentController::OldPodsRunning(const ReplicaSets& sets) const {
-  std::set<std::string> old_uids;
   for (const Json& rs : sets.old) {
     if (api::IntAt(rs, {"status", "replicas"}).value_or(0) > 0) return true;
-    old_uids.insert(api::UidOf(rs));
-  }
-  if (sets.old.empty()) return false;
-  for (const Json& pod : pods_.ByIndex(kNamespaceIndex, api::NamespaceOf(sets.old.front()))) {
-    const Json* reference = api::ControllerRefOf(pod);
-    if (reference == nullptr || !old_uids.contains(api::StringAt(*reference, {"uid"}))) continue;
-    const std::string phase = api::StringAt(pod, {"status", "phase"});
-    if (phase != "Succeeded" && phase != "Failed") return true;
+    // Terminating pods no longer count as replicas but still run.
+    for (const Json& pod : pods_.ByIndex(kOwnerUidIndex, api::UidOf(rs))) {
+      const Json* reference = api::ControllerRefOf(pod);
+      if (reference == nullptr || api::StringAt(*reference, {"uid"}) != api::UidOf(rs)) continue;
+      const std::string phase = api::StringAt(pod, {"status", "phase"});
+      if (phase != "Succeeded" && phase != "Failed") return true;
+    }
   }
   return false;
 }
