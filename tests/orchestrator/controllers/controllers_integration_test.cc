@@ -79,7 +79,7 @@ Json DeploymentObject(const std::string& name, int64_t replicas, Json max_surge,
 ControllerOptions FastOptions() {
   ControllerOptions options;
   options.workers = 2;
-  options.node_monitor_grace_period = absl::Seconds(1);
+  options.node_monitor_grace_period = absl::Seconds(2);
   options.pod_eviction_timeout = absl::Seconds(1);
   options.node_monitor_period = absl::Milliseconds(100);
   options.namespace_recheck_delay = absl::Milliseconds(200);
@@ -522,7 +522,8 @@ TEST_F(ControllersTest, DeletingANamespaceDeletesEverythingInItAndThenTheNamespa
 }
 
 TEST_F(ControllersTest, NodesThatStopRenewingTheirLeaseGoUnknownAndLoseTheirPods) {
-  // The node lifecycle controller runs with a 1 s grace period and a 1 s eviction timeout.
+  // The node lifecycle controller runs with a 2 s grace period and a 1 s eviction timeout;
+  // the live node renews every 200 ms.
   CreateNamespace("kube-node-lease");
   for (const std::string node : {"alive", "dead"}) {
     MustCreate(
