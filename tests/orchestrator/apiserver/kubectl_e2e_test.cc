@@ -227,3 +227,26 @@ TEST_F(KubectlTest, ServerSideApplyOwnsFieldsAndReportsConflicts) {
 
 }  // namespace
 }  // namespace orch::apiserver::kubectl_e2e
+
+namespace orch::apiserver::kubectl_e2e {
+namespace {
+
+TEST_F(KubectlTest, ListsApiResourcesAndDeletesFromAFile) {
+  CommandResult resources = Kubectl("api-resources");
+  ASSERT_EQ(resources.exit_code, 0) << resources.output;
+  for (const char* expected :
+       {"pods", "deployments", "replicasets", "nodes", "namespaces", "events", "leases"})
+    EXPECT_TRUE(absl::StrContains(resources.output, expected)) << expected;
+
+  const std::string manifest = WriteFile("deleted.yaml", kPod);
+  ASSERT_EQ(Kubectl("apply -f " + manifest).exit_code, 0);
+  CommandResult yaml = Kubectl("get pod web -o yaml");
+  EXPECT_TRUE(absl::StrContains(yaml.output, "kind: Pod")) << yaml.output;
+  CommandResult deleted = Kubectl("delete -f " + manifest);
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
+  EXPECT_TRUE(absl::StrContains(deleted.output, "pod \"web\" deleted")) << deleted.output;
+  EXPECT_NE(Kubectl("get pod web").exit_code, 0);
+}
+
+}  // namespace
+}  // namespace orch::apiserver::kubectl_e2e
