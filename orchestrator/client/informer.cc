@@ -29,11 +29,13 @@ constexpr absl::Duration kMaxBackOff = absl::Seconds(5);
 constexpr int kMinWatchSeconds = 300;
 constexpr int kMaxWatchSeconds = 600;
 
+using SharedObject = Informer::SharedObject;
+
 // What happened to the cache: handlers get these after the cache has changed.
 struct Change {
   enum class Type { kAdd, kUpdate, kDelete } type;
-  api::Json old_object;  // kUpdate: the previous state; kDelete: the last state known
-  api::Json object;      // kAdd, kUpdate: the new state
+  SharedObject old_object;  // kUpdate: the previous state; kDelete: the last state known
+  SharedObject object;      // kAdd, kUpdate: the new state
 };
 
 }  // namespace
@@ -73,47 +75,56 @@ struct Informer::Impl {
     }
   }
 
-  // Stores `object`; the change it makes, if any.
-  std::optional<Change> UpsertLocked(api::Json object) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
-    const std::string key = ObjectCacheKey(object);
+  // The immutable form the cache keeps of an object that arrived from the server.
+  SharedObject Freeze(api::Json object) const {
+    if (drop_managed_fields) {
+      if (auto metadata = object.find("metadata");
+          metadata != object.end() && metadata->is_object()) {
+        metadata->erase("managedFields");
+      }
+    }
+    return std::make_shared<const api::Json>(std::move(object));
+  }
+
+  // Stores `object`; the change it makes.
+  Change UpsertLocked(SharedObject object) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
+    const std::string key = ObjectCacheKey(*object);
     auto found = items.find(key);
     if (found == items.end()) {
-      IndexLocked(key, object, true);
+      IndexLocked(key, *object, true);
       items.emplace(key, object);
-      return Change{Change::Type::kAdd, api::Json(), std::move(object)};
+      return Change{Change::Type::kAdd, nullptr, std::move(object)};
     }
-    IndexLocked(key, found->second, false);
-    IndexLocked(key, object, true);
-    api::Json old_object = std::exchange(found->second, object);
+    IndexLocked(key, *found->second, false);
+    IndexLocked(key, *object, true);
+    SharedObject old_object = std::exchange(found->second, object);
     return Change{Change::Type::kUpdate, std::move(old_object), std::move(object)};
   }
 
   std::optional<Change> RemoveLocked(const std::string& key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     auto found = items.find(key);
     if (found == items.end()) return std::nullopt;
-    IndexLocked(key, found->second, false);
-    Change change{Change::Type::kDelete, std::move(found->second), api::Json()};
+    IndexLocked(key, *found->second, false);
+    Change change{Change::Type::kDelete, std::move(found->second), nullptr};
     items.erase(found);
     return change;
   }
 
   // The cache becomes `listed`; the differences, as adds, updates (of objects whose
   // resourceVersion moved) and deletes.
-  std::vector<Change> ReplaceLocked(std::vector<api::Json> listed)
+  std::vector<Change> ReplaceLocked(std::vector<SharedObject> listed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex) {
     std::vector<Change> changes;
     std::set<std::string> present;
-    for (api::Json& object : listed) {
-      const std::string key = ObjectCacheKey(object);
+    for (SharedObject& object : listed) {
+      const std::string key = ObjectCacheKey(*object);
       present.insert(key);
       auto found = items.find(key);
       if (found != items.end() &&
-          api::ResourceVersionOf(found->second) == api::ResourceVersionOf(object)) {
+          api::ResourceVersionOf(*found->second) == api::ResourceVersionOf(*object)) {
         continue;
       }
-      if (std::optional<Change> change = UpsertLocked(std::move(object)); change.has_value()) {
-        changes.push_back(std::move(*change));
-      }
+      changes.push_back(UpsertLocked(std::move(object)));
     }
     std::vector<std::string> gone;
     for (const auto& [key, object] : items) {
@@ -135,13 +146,13 @@ struct Informer::Impl {
         if (stopping) return;
         switch (change.type) {
           case Change::Type::kAdd:
-            if (handler.on_add) handler.on_add(change.object);
+            if (handler.on_add) handler.on_add(*change.object);
             break;
           case Change::Type::kUpdate:
-            if (handler.on_update) handler.on_update(change.old_object, change.object);
+            if (handler.on_update) handler.on_update(*change.old_object, *change.object);
             break;
           case Change::Type::kDelete:
-            if (handler.on_delete) handler.on_delete(change.old_object);
+            if (handler.on_delete) handler.on_delete(*change.old_object);
             break;
         }
       }
@@ -156,11 +167,12 @@ struct Informer::Impl {
                    std::string(list.status().message()));
       return false;
     }
-    std::vector<api::Json> listed;
-    if (const api::Json* items_json = api::Member(*list, "items");
-        items_json != nullptr && items_json->is_array()) {
-      for (const api::Json& item : *items_json)
-        listed.push_back(item);
+    std::vector<SharedObject> listed;
+    if (auto items_json = list->find("items");
+        items_json != list->end() && items_json->is_array()) {
+      listed.reserve(items_json->size());
+      for (api::Json& item : *items_json)
+        listed.push_back(Freeze(std::move(item)));
     }
     std::vector<Change> changes;
     {
@@ -183,15 +195,18 @@ struct Informer::Impl {
                    code, api::StringAt(event.object, {"message"}));
       return false;
     }
+    const bool stores =
+        event.type == "ADDED" || event.type == "MODIFIED" || event.type == "DELETED";
+    SharedObject object = stores ? Freeze(event.object) : nullptr;
     std::optional<Change> change;
     {
       absl::MutexLock lock(&mutex);
       if (event.type == "ADDED" || event.type == "MODIFIED") {
-        change = UpsertLocked(event.object);
+        change = UpsertLocked(std::move(object));
       } else if (event.type == "DELETED") {
-        change = RemoveLocked(ObjectCacheKey(event.object));
+        change = RemoveLocked(ObjectCacheKey(*object));
         // The deletion's own state is the last one known.
-        if (change.has_value()) change->old_object = event.object;
+        if (change.has_value()) change->old_object = std::move(object);
       } else if (event.type != "BOOKMARK") {
         spdlog::warn("informer {}: unknown watch event type {}", resource.plural, event.type);
       }
@@ -283,9 +298,10 @@ struct Informer::Impl {
   // Set before Start; read-only afterwards.
   std::vector<InformerHandlers> handlers;
   std::map<std::string, IndexFunction> index_functions;
+  bool drop_managed_fields = false;
 
   mutable absl::Mutex mutex;
-  std::map<std::string, api::Json> items ABSL_GUARDED_BY(mutex);
+  std::map<std::string, SharedObject> items ABSL_GUARDED_BY(mutex);
   // index name -> value -> cache keys
   std::map<std::string, std::map<std::string, std::set<std::string>>> indices
       ABSL_GUARDED_BY(mutex);
@@ -319,6 +335,10 @@ void Informer::AddIndex(std::string name,
   impl_->index_functions.emplace(std::move(name), std::move(index_values));
 }
 
+void Informer::DropManagedFields() {
+  impl_->drop_managed_fields = true;
+}
+
 void Informer::Start() {
   if (impl_->thread.joinable() || impl_->stopping) return;
   impl_->thread = std::thread([impl = impl_.get()] { impl->Run(); });
@@ -347,29 +367,51 @@ void Informer::Stop() {
 }
 
 std::optional<api::Json> Informer::Get(const std::string& cache_key) const {
-  absl::MutexLock lock(&impl_->mutex);
-  auto found = impl_->items.find(cache_key);
-  if (found == impl_->items.end()) return std::nullopt;
-  return found->second;
+  SharedObject object = GetShared(cache_key);
+  if (object == nullptr) return std::nullopt;
+  return *object;
 }
 
 std::vector<api::Json> Informer::List() const {
-  absl::MutexLock lock(&impl_->mutex);
   std::vector<api::Json> objects;
+  for (const SharedObject& object : ListShared())
+    objects.push_back(*object);
+  return objects;
+}
+
+std::vector<api::Json> Informer::ByIndex(const std::string& index_name,
+                                         const std::string& value) const {
+  std::vector<api::Json> objects;
+  for (const SharedObject& object : ByIndexShared(index_name, value))
+    objects.push_back(*object);
+  return objects;
+}
+
+Informer::SharedObject Informer::GetShared(const std::string& cache_key) const {
+  absl::MutexLock lock(&impl_->mutex);
+  auto found = impl_->items.find(cache_key);
+  if (found == impl_->items.end()) return nullptr;
+  return found->second;
+}
+
+std::vector<Informer::SharedObject> Informer::ListShared() const {
+  absl::MutexLock lock(&impl_->mutex);
+  std::vector<SharedObject> objects;
   objects.reserve(impl_->items.size());
   for (const auto& [key, object] : impl_->items)
     objects.push_back(object);
   return objects;
 }
 
-std::vector<api::Json> Informer::ByIndex(const std::string& index_name,
-                                         const std::string& value) const {
+std::vector<Informer::SharedObject> Informer::ByIndexShared(const std::string& index_name,
+                                                            const std::string& value) const {
   absl::MutexLock lock(&impl_->mutex);
-  std::vector<api::Json> objects;
+  std::vector<SharedObject> objects;
   auto index = impl_->indices.find(index_name);
   if (index == impl_->indices.end()) return objects;
   auto keys = index->second.find(value);
   if (keys == index->second.end()) return objects;
+  objects.reserve(keys->second.size());
   for (const std::string& key : keys->second) {
     auto found = impl_->items.find(key);
     if (found != impl_->items.end()) objects.push_back(found->second);

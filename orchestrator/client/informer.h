@@ -43,6 +43,9 @@ class Informer {
   // An index: the values an object is filed under (for example its spec.nodeName).
   void AddIndex(std::string name,
                 std::function<std::vector<std::string>(const api::Json&)> index_values);
+  // Cached objects (and what handlers see) lose metadata.managedFields, often the largest
+  // part of an object and of no use to a controller.
+  void DropManagedFields();
 
   // Starts the list-and-watch thread.
   void Start();
@@ -56,6 +59,16 @@ class Informer {
   std::optional<api::Json> Get(const std::string& cache_key) const;
   std::vector<api::Json> List() const;
   std::vector<api::Json> ByIndex(const std::string& index_name, const std::string& value) const;
+
+  // The cached objects themselves, without copying them, safe from any thread. The cache
+  // never changes an object it has handed out (a change replaces it), so each stays valid,
+  // and as it was, for as long as the caller holds it. Readers of many objects (a controller
+  // going through every pod it owns) use these.
+  using SharedObject = std::shared_ptr<const api::Json>;
+  SharedObject GetShared(const std::string& cache_key) const;  // nullptr when absent
+  std::vector<SharedObject> ListShared() const;
+  std::vector<SharedObject> ByIndexShared(const std::string& index_name,
+                                          const std::string& value) const;
   // The resourceVersion of the latest event or list the cache reflects.
   std::string LastResourceVersion() const;
 

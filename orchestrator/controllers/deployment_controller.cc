@@ -108,9 +108,9 @@ DeploymentController::DeploymentController(ControllerContext context)
                        if (reference == nullptr ||
                            api::StringAt(*reference, {"kind"}) != "ReplicaSet")
                          return;
-                       std::optional<Json> rs = replica_sets_.Get(api::Cat(
+                       client::Informer::SharedObject rs = replica_sets_.GetShared(api::Cat(
                            api::NamespaceOf(pod), "/", api::StringAt(*reference, {"name"})));
-                       if (rs.has_value()) EnqueueOwnerOf(*rs);
+                       if (rs != nullptr) EnqueueOwnerOf(*rs);
                      }});
 }
 
@@ -134,12 +134,12 @@ void DeploymentController::EnqueueOwnerOf(const Json& replica_set) {
     }
     return;
   }
-  for (const Json& deployment :
-       deployments_.ByIndex(kNamespaceIndex, api::NamespaceOf(replica_set))) {
+  for (const client::Informer::SharedObject& deployment :
+       deployments_.ByIndexShared(kNamespaceIndex, api::NamespaceOf(replica_set))) {
     absl::StatusOr<api::LabelSelector> selector =
-        api::LabelSelector::FromObject(api::MemberAt(deployment, {"spec", "selector"}));
+        api::LabelSelector::FromObject(api::MemberAt(*deployment, {"spec", "selector"}));
     if (selector.ok() && selector->Matches(api::LabelsOf(replica_set))) {
-      queue_.Add(client::ObjectCacheKey(deployment));
+      queue_.Add(client::ObjectCacheKey(*deployment));
     }
   }
 }
@@ -530,7 +530,9 @@ bool DeploymentController::OldPodsRunning(const ReplicaSets& sets) const {
   for (const Json& rs : sets.old) {
     if (api::IntAt(rs, {"status", "replicas"}).value_or(0) > 0) return true;
     // Terminating pods no longer count as replicas but still run.
-    for (const Json& pod : pods_.ByIndex(kOwnerUidIndex, api::UidOf(rs))) {
+    for (const client::Informer::SharedObject& cached_pod :
+         pods_.ByIndexShared(kOwnerUidIndex, api::UidOf(rs))) {
+      const Json& pod = *cached_pod;
       const Json* reference = api::ControllerRefOf(pod);
       if (reference == nullptr || api::StringAt(*reference, {"uid"}) != api::UidOf(rs)) continue;
       const std::string phase = api::StringAt(pod, {"status", "phase"});

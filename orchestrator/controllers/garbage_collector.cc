@@ -82,11 +82,13 @@ void GarbageCollector::ObserveDeletion(const api::ResourceInfo&, const Json& obj
   // Its dependents may now be dangling.
   for (const auto& [resource, dependent] : context_.informers.Dependents(api::UidOf(object))) {
     queue_.Add(
-        api::Cat(kDependentPrefix, "|", resource->plural, "|", client::ObjectCacheKey(dependent)));
+        api::Cat(kDependentPrefix, "|", resource->plural, "|", client::ObjectCacheKey(*dependent)));
   }
   // An owner waiting in foreground for this dependent may now be free.
   for (const Json& reference : api::ArrayAt(object, {"metadata", "ownerReferences"})) {
-    for (const Json& owner : context_.informers.FindByUid(api::StringAt(reference, {"uid"}))) {
+    for (const client::Informer::SharedObject& cached_owner :
+         context_.informers.FindByUid(api::StringAt(reference, {"uid"}))) {
+      const Json& owner = *cached_owner;
       const api::ResourceInfo* owner_resource = api::FindResourceByKind(
           api::StringAt(reference, {"apiVersion"}), api::StringAt(reference, {"kind"}));
       if (owner_resource != nullptr && HasFinalizer(owner, kForegroundFinalizer)) {
@@ -101,19 +103,20 @@ absl::Status GarbageCollector::Sync(const std::string& key) {
   std::vector<std::string> parts = absl::StrSplit(key, absl::MaxSplits('|', 2));
   const api::ResourceInfo* resource = parts.size() == 3 ? ResourceByPlural(parts[1]) : nullptr;
   if (resource == nullptr) return absl::OkStatus();
-  std::optional<Json> object = context_.informers.For(*resource).Get(parts[2]);
-  if (!object.has_value()) return absl::OkStatus();
-  (*object)["apiVersion"] = resource->ApiVersion();
-  (*object)["kind"] = std::string(resource->kind);
-  if (parts[0] == kOwnerPrefix) return SyncDeletingOwner(*resource, *object);
-  return SyncDependent(*resource, *object);
+  client::Informer::SharedObject cached = context_.informers.For(*resource).GetShared(parts[2]);
+  if (cached == nullptr) return absl::OkStatus();
+  Json object = *cached;
+  object["apiVersion"] = resource->ApiVersion();
+  object["kind"] = std::string(resource->kind);
+  if (parts[0] == kOwnerPrefix) return SyncDeletingOwner(*resource, object);
+  return SyncDependent(*resource, object);
 }
 
 absl::StatusOr<GarbageCollector::OwnerState> GarbageCollector::StateOfOwner(
     const Json& reference, const std::string& namespace_name) {
   const std::string uid = api::StringAt(reference, {"uid"});
-  std::vector<Json> cached = context_.informers.FindByUid(uid);
-  std::optional<Json> owner;
+  std::vector<client::Informer::SharedObject> cached = context_.informers.FindByUid(uid);
+  client::Informer::SharedObject owner;
   if (!cached.empty()) {
     owner = cached.front();
   } else {
@@ -126,7 +129,7 @@ absl::StatusOr<GarbageCollector::OwnerState> GarbageCollector::StateOfOwner(
     if (client::IsNotFound(live.status())) return OwnerState::kGone;
     if (!live.ok()) return live.status();
     if (api::UidOf(*live) != uid) return OwnerState::kGone;
-    owner = *std::move(live);
+    owner = std::make_shared<const Json>(*std::move(live));
   }
   if (api::IsBeingDeleted(*owner) && HasFinalizer(*owner, kForegroundFinalizer)) {
     return OwnerState::kDeletingForeground;
@@ -185,7 +188,8 @@ absl::Status GarbageCollector::SyncDeletingOwner(const api::ResourceInfo& resour
   const std::string uid = api::UidOf(object);
   const std::string key = client::ObjectCacheKey(object);
   if (HasFinalizer(object, kOrphanFinalizer)) {
-    for (const auto& [dependent_resource, dependent] : context_.informers.Dependents(uid)) {
+    for (const auto& [dependent_resource, cached_dependent] : context_.informers.Dependents(uid)) {
+      const Json& dependent = *cached_dependent;
       absl::Status patched =
           context_.client
               .Patch(*dependent_resource, api::NamespaceOf(dependent), api::NameOf(dependent),
@@ -199,7 +203,8 @@ absl::Status GarbageCollector::SyncDeletingOwner(const api::ResourceInfo& resour
   }
   if (!HasFinalizer(object, kForegroundFinalizer)) return absl::OkStatus();
   bool blocked = false;
-  for (const auto& [dependent_resource, dependent] : context_.informers.Dependents(uid)) {
+  for (const auto& [dependent_resource, cached_dependent] : context_.informers.Dependents(uid)) {
+    const Json& dependent = *cached_dependent;
     for (const Json& reference : api::ArrayAt(dependent, {"metadata", "ownerReferences"})) {
       if (api::StringAt(reference, {"uid"}) == uid &&
           api::BoolAt(reference, {"blockOwnerDeletion"})) {

@@ -53,11 +53,9 @@ void NodeLifecycleController::Stop() {
 
 void NodeLifecycleController::MonitorNodes(absl::Time now) {
   std::set<std::string> present;
-  for (Json& node : nodes_.List()) {
-    node["apiVersion"] = "v1";
-    node["kind"] = "Node";
-    present.insert(api::NameOf(node));
-    MonitorNode(node, now);
+  for (const client::Informer::SharedObject& node : nodes_.ListShared()) {
+    present.insert(api::NameOf(*node));
+    MonitorNode(*node, now);
   }
   std::erase_if(heartbeats_, [&](const auto& entry) { return !present.contains(entry.first); });
   std::erase_if(unhealthy_since_,
@@ -66,10 +64,13 @@ void NodeLifecycleController::MonitorNodes(absl::Time now) {
 
 void NodeLifecycleController::MonitorNode(const Json& observed, absl::Time now) {
   const std::string name = api::NameOf(observed);
+  // List items may come without apiVersion and kind; updates and events need them.
   Json node = observed;
-  std::optional<Json> lease = leases_.Get(api::Cat("kube-node-lease/", name));
+  node["apiVersion"] = "v1";
+  node["kind"] = "Node";
+  client::Informer::SharedObject lease = leases_.GetShared(api::Cat("kube-node-lease/", name));
   const std::string renew_time =
-      lease.has_value() ? api::StringAt(*lease, {"spec", "renewTime"}) : "";
+      lease != nullptr ? api::StringAt(*lease, {"spec", "renewTime"}) : "";
   auto [heartbeat, first_seen] = heartbeats_.try_emplace(name, Heartbeat{renew_time, now});
   if (!first_seen && heartbeat->second.renew_time != renew_time) {
     heartbeat->second = Heartbeat{renew_time, now};
@@ -121,7 +122,9 @@ void NodeLifecycleController::MonitorNode(const Json& observed, absl::Time now) 
 void NodeLifecycleController::EvictPods(const Json& node, absl::Time now) {
   const std::string name = api::NameOf(node);
   const absl::Time since = unhealthy_since_.at(name);
-  for (const Json& pod : pods_.ByIndex(kNodeNameIndex, name)) {
+  for (const client::Informer::SharedObject& cached_pod :
+       pods_.ByIndexShared(kNodeNameIndex, name)) {
+    const Json& pod = *cached_pod;
     std::optional<absl::Time> evict_at =
         PodEvictionTime(pod, node, since, context_.options.pod_eviction_timeout);
     if (!evict_at.has_value() || now < *evict_at) continue;

@@ -15,6 +15,7 @@ namespace orch::controllers {
 namespace {
 
 using api::Json;
+using SharedObject = client::Informer::SharedObject;
 
 // Expectations older than this are dropped: a watch event that never came must not stop
 // the ReplicaSet for good (upstream's ExpectationsTimeout).
@@ -46,6 +47,14 @@ const api::ResourceInfo& ReplicaSets() {
 // Per sync, events for this many pods one by one; past that, one aggregate, as upstream's
 // event correlator combines similar events (a scale-up by thousands must not flood Events).
 constexpr int64_t kPodEventsPerSync = 10;
+
+std::vector<const Json*> Views(const std::vector<SharedObject>& objects) {
+  std::vector<const Json*> views;
+  views.reserve(objects.size());
+  for (const SharedObject& object : objects)
+    views.push_back(object.get());
+  return views;
+}
 
 }  // namespace
 
@@ -100,11 +109,12 @@ void ReplicaSetController::EnqueuePodOwners(const Json& pod) {
     return;
   }
   // An orphan: every ReplicaSet that might adopt it.
-  for (const Json& rs : replica_sets_.ByIndex(kNamespaceIndex, api::NamespaceOf(pod))) {
+  for (const SharedObject& rs :
+       replica_sets_.ByIndexShared(kNamespaceIndex, api::NamespaceOf(pod))) {
     absl::StatusOr<api::LabelSelector> selector =
-        api::LabelSelector::FromObject(api::MemberAt(rs, {"spec", "selector"}));
+        api::LabelSelector::FromObject(api::MemberAt(*rs, {"spec", "selector"}));
     if (selector.ok() && selector->Matches(api::LabelsOf(pod))) {
-      queue_.Add(client::ObjectCacheKey(rs));
+      queue_.Add(client::ObjectCacheKey(*rs));
     }
   }
 }
@@ -121,8 +131,8 @@ bool ReplicaSetController::ExpectationsMet(const std::string& key) {
   }
   if (RevisionNumber(pods_.LastResourceVersion()) < expected.created_up_to_revision) return false;
   std::erase_if(expected.deleting, [this](const auto& entry) {
-    std::optional<Json> pod = pods_.Get(entry.first);
-    return !pod.has_value() || api::UidOf(*pod) != entry.second || !IsPodActive(*pod);
+    SharedObject pod = pods_.GetShared(entry.first);
+    return pod == nullptr || api::UidOf(*pod) != entry.second || !IsPodActive(*pod);
   });
   if (!expected.deleting.empty()) return false;
   expectations_.erase(it);
@@ -130,51 +140,55 @@ bool ReplicaSetController::ExpectationsMet(const std::string& key) {
 }
 
 absl::Status ReplicaSetController::Sync(const std::string& key) {
-  std::optional<Json> replica_set = replica_sets_.Get(key);
-  if (!replica_set.has_value()) {
+  SharedObject cached = replica_sets_.GetShared(key);
+  if (cached == nullptr) {
     std::lock_guard lock(mutex_);
     expectations_.erase(key);
     return absl::OkStatus();
   }
   // List items may come without apiVersion and kind; owner references and events need them.
-  (*replica_set)["apiVersion"] = ReplicaSets().ApiVersion();
-  (*replica_set)["kind"] = std::string(ReplicaSets().kind);
+  Json replica_set = *cached;
+  replica_set["apiVersion"] = ReplicaSets().ApiVersion();
+  replica_set["kind"] = std::string(ReplicaSets().kind);
   const bool expectations_met = ExpectationsMet(key);
-  absl::StatusOr<std::vector<Json>> owned = ClaimPods(*replica_set);
+  absl::StatusOr<std::vector<SharedObject>> owned = ClaimPods(replica_set);
   if (!owned.ok()) return owned.status();
+  const std::vector<const Json*> owned_pods = Views(*owned);
   absl::Status managed = absl::OkStatus();
-  if (expectations_met && !api::IsBeingDeleted(*replica_set)) {
-    managed = ManageReplicas(key, *replica_set, *owned);
+  if (expectations_met && !api::IsBeingDeleted(replica_set)) {
+    managed = ManageReplicas(key, replica_set, owned_pods);
   }
-  absl::Status status = UpdateStatus(key, *replica_set, *owned);
+  absl::Status status = UpdateStatus(key, replica_set, owned_pods);
   return managed.ok() ? status : managed;
 }
 
-absl::StatusOr<std::vector<Json>> ReplicaSetController::ClaimPods(const Json& replica_set) {
+absl::StatusOr<std::vector<SharedObject>> ReplicaSetController::ClaimPods(const Json& replica_set) {
   absl::StatusOr<api::LabelSelector> selector =
       api::LabelSelector::FromObject(api::MemberAt(replica_set, {"spec", "selector"}));
   if (!selector.ok()) {
     spdlog::warn("controller-manager: replicaset {} has an invalid selector: {}",
                  client::ObjectCacheKey(replica_set), std::string(selector.status().message()));
-    return std::vector<Json>{};
+    return std::vector<SharedObject>{};
   }
   // Candidates: what names us as an owner, and orphans of our namespace; copying every pod of
   // the namespace per sync would cost O(pods) for each of the many syncs of a large scale-up.
-  std::vector<Json> candidates = pods_.ByIndex(kOwnerUidIndex, api::UidOf(replica_set));
+  std::vector<SharedObject> candidates =
+      pods_.ByIndexShared(kOwnerUidIndex, api::UidOf(replica_set));
   std::set<std::string> seen;
-  for (const Json& pod : candidates)
-    seen.insert(api::UidOf(pod));
-  for (Json& pod : pods_.ByIndex(kOrphanIndex, api::NamespaceOf(replica_set))) {
-    if (!seen.contains(api::UidOf(pod))) candidates.push_back(std::move(pod));
+  for (const SharedObject& pod : candidates)
+    seen.insert(api::UidOf(*pod));
+  for (SharedObject& pod : pods_.ByIndexShared(kOrphanIndex, api::NamespaceOf(replica_set))) {
+    if (!seen.contains(api::UidOf(*pod))) candidates.push_back(std::move(pod));
   }
-  std::vector<Json> owned;
-  for (Json& pod : candidates) {
+  std::vector<SharedObject> owned;
+  for (SharedObject& candidate : candidates) {
+    const Json& pod = *candidate;
     if (!IsPodActive(pod)) continue;
     switch (DecideClaim(replica_set, *selector, pod)) {
       case ClaimAction::kIgnore:
         break;
       case ClaimAction::kOwned:
-        owned.push_back(std::move(pod));
+        owned.push_back(std::move(candidate));
         break;
       case ClaimAction::kAdopt: {
         absl::StatusOr<Json> adopted = context_.client.Patch(
@@ -183,7 +197,7 @@ absl::StatusOr<std::vector<Json>> ReplicaSetController::ClaimPods(const Json& re
         if (adopted.ok()) {
           spdlog::info("controller-manager: replicaset {} adopted pod {}",
                        client::ObjectCacheKey(replica_set), api::NameOf(pod));
-          owned.push_back(*std::move(adopted));
+          owned.push_back(std::make_shared<const Json>(*std::move(adopted)));
         } else if (!client::IsNotFound(adopted.status()) && !client::IsInvalid(adopted.status())) {
           return adopted.status();
         }
@@ -208,12 +222,12 @@ absl::StatusOr<std::vector<Json>> ReplicaSetController::ClaimPods(const Json& re
 }
 
 absl::Status ReplicaSetController::ManageReplicas(const std::string& key, const Json& replica_set,
-                                                  const std::vector<Json>& owned) {
+                                                  const std::vector<const Json*>& owned) {
   const int64_t wanted = api::IntAt(replica_set, {"spec", "replicas"}).value_or(1);
   const int64_t diff = static_cast<int64_t>(owned.size()) - wanted;
   if (diff < 0) return CreatePods(key, replica_set, std::min(-diff, kBurstReplicas));
   if (diff > 0)
-    return DeletePods(key, replica_set, PodsToDelete(owned, std::min(diff, kBurstReplicas)));
+    return DeletePods(key, replica_set, ChoosePodsToDelete(owned, std::min(diff, kBurstReplicas)));
   return absl::OkStatus();
 }
 
@@ -263,32 +277,33 @@ absl::Status ReplicaSetController::CreatePods(const std::string& key, const Json
 }
 
 absl::Status ReplicaSetController::DeletePods(const std::string& key, const Json& replica_set,
-                                              const std::vector<Json>& victims) {
+                                              const std::vector<const Json*>& victims) {
   {
     std::lock_guard lock(mutex_);
     Expectations& expected = expectations_[key];
-    for (const Json& pod : victims)
-      expected.deleting[client::ObjectCacheKey(pod)] = api::UidOf(pod);
+    for (const Json* pod : victims)
+      expected.deleting[client::ObjectCacheKey(*pod)] = api::UidOf(*pod);
     expected.since = absl::Now();
   }
   std::vector<absl::Status> results(victims.size());
   RunParallel(victims.size(), kParallelRequests, [&](size_t i) {
     client::DeleteOptions options;
-    options.precondition_uid = api::UidOf(victims[i]);
-    results[i] = context_.client
-                     .Delete(Pods(), api::NamespaceOf(victims[i]), api::NameOf(victims[i]), options)
-                     .status();
+    options.precondition_uid = api::UidOf(*victims[i]);
+    results[i] =
+        context_.client
+            .Delete(Pods(), api::NamespaceOf(*victims[i]), api::NameOf(*victims[i]), options)
+            .status();
   });
   absl::Status failure = absl::OkStatus();
   int64_t deleted_count = 0;
   for (size_t i = 0; i < victims.size(); ++i) {
     if (results[i].ok()) {
-      RecordPodEvent(replica_set, "SuccessfulDelete", "Deleted pod: ", api::NameOf(victims[i]),
+      RecordPodEvent(replica_set, "SuccessfulDelete", "Deleted pod: ", api::NameOf(*victims[i]),
                      ++deleted_count);
     } else if (!client::IsNotFound(results[i]) && !client::IsConflict(results[i])) {
       failure = results[i];
       std::lock_guard lock(mutex_);
-      expectations_[key].deleting.erase(client::ObjectCacheKey(victims[i]));
+      expectations_[key].deleting.erase(client::ObjectCacheKey(*victims[i]));
     }
   }
   spdlog::info("controller-manager: replicaset {} deleted {} pods", key, victims.size());
@@ -296,13 +311,13 @@ absl::Status ReplicaSetController::DeletePods(const std::string& key, const Json
 }
 
 absl::Status ReplicaSetController::UpdateStatus(const std::string& key, const Json& replica_set,
-                                                const std::vector<Json>& owned) {
+                                                const std::vector<const Json*>& owned) {
   const absl::Time now = absl::Now();
-  const api::WorkloadStatus status = CalculateReplicaSetStatus(replica_set, owned, now);
+  const api::WorkloadStatus status = ReplicaSetStatusFor(replica_set, owned, now);
   const int64_t min_ready = api::IntAt(replica_set, {"spec", "minReadySeconds"}).value_or(0);
   std::optional<absl::Time> next_available;
-  for (const Json& pod : owned) {
-    std::optional<absl::Time> at = BecomesAvailableAt(pod, min_ready, now);
+  for (const Json* pod : owned) {
+    std::optional<absl::Time> at = BecomesAvailableAt(*pod, min_ready, now);
     if (at.has_value() && (!next_available.has_value() || *at < *next_available))
       next_available = at;
   }

@@ -37,17 +37,19 @@ class ReplicaSetController : public Controller {
 
   void EnqueuePodOwners(const api::Json& pod);
   bool ExpectationsMet(const std::string& key);
-  absl::StatusOr<std::vector<api::Json>> ClaimPods(const api::Json& replica_set);
+  // The active pods it owns, as the pod cache holds them: a sync copies no pod.
+  absl::StatusOr<std::vector<client::Informer::SharedObject>> ClaimPods(
+      const api::Json& replica_set);
   absl::Status ManageReplicas(const std::string& key, const api::Json& replica_set,
-                              const std::vector<api::Json>& owned);
+                              const std::vector<const api::Json*>& owned);
   absl::Status CreatePods(const std::string& key, const api::Json& replica_set, int64_t count);
   absl::Status DeletePods(const std::string& key, const api::Json& replica_set,
-                          const std::vector<api::Json>& victims);
+                          const std::vector<const api::Json*>& victims);
   // The SuccessfulCreate/SuccessfulDelete event of the `nth` pod of one sync.
   void RecordPodEvent(const api::Json& replica_set, std::string_view reason, std::string_view what,
                       const std::string& pod_name, int64_t nth);
   absl::Status UpdateStatus(const std::string& key, const api::Json& replica_set,
-                            const std::vector<api::Json>& owned);
+                            const std::vector<const api::Json*>& owned);
 
   ControllerContext context_;
   client::Informer& replica_sets_;

@@ -92,7 +92,19 @@ bool DeletePodBefore(const Json& a, const Json& b) {
 }
 
 std::vector<Json> PodsToDelete(std::vector<Json> pods, int64_t count) {
-  std::sort(pods.begin(), pods.end(), DeletePodBefore);
+  std::vector<const Json*> views;
+  views.reserve(pods.size());
+  for (const Json& pod : pods)
+    views.push_back(&pod);
+  std::vector<Json> chosen;
+  for (const Json* pod : ChoosePodsToDelete(std::move(views), count))
+    chosen.push_back(*pod);
+  return chosen;
+}
+
+std::vector<const Json*> ChoosePodsToDelete(std::vector<const Json*> pods, int64_t count) {
+  std::sort(pods.begin(), pods.end(),
+            [](const Json* a, const Json* b) { return DeletePodBefore(*a, *b); });
   if (count < static_cast<int64_t>(pods.size())) pods.resize(static_cast<size_t>(count));
   return pods;
 }
@@ -164,6 +176,16 @@ std::vector<int64_t> SlowStartBatches(int64_t count) {
 api::WorkloadStatus CalculateReplicaSetStatus(const Json& replica_set,
                                               const std::vector<Json>& active_pods,
                                               absl::Time now) {
+  std::vector<const Json*> views;
+  views.reserve(active_pods.size());
+  for (const Json& pod : active_pods)
+    views.push_back(&pod);
+  return ReplicaSetStatusFor(replica_set, views, now);
+}
+
+api::WorkloadStatus ReplicaSetStatusFor(const Json& replica_set,
+                                        const std::vector<const Json*>& active_pods,
+                                        absl::Time now) {
   api::WorkloadStatus status =
       api::WorkloadStatus::FromJson(api::ObjectAt(replica_set, {"status"}));
   const api::ReplicaSetSpec spec =
@@ -173,10 +195,10 @@ api::WorkloadStatus CalculateReplicaSetStatus(const Json& replica_set,
   status.fully_labeled_replicas = 0;
   status.ready_replicas = 0;
   status.available_replicas = 0;
-  for (const Json& pod : active_pods) {
-    if (LabelsContain(api::LabelsOf(pod), template_labels)) ++status.fully_labeled_replicas;
-    if (IsPodReady(pod)) ++status.ready_replicas;
-    if (IsPodAvailable(pod, spec.min_ready_seconds, now)) ++status.available_replicas;
+  for (const Json* pod : active_pods) {
+    if (LabelsContain(api::LabelsOf(*pod), template_labels)) ++status.fully_labeled_replicas;
+    if (IsPodReady(*pod)) ++status.ready_replicas;
+    if (IsPodAvailable(*pod, spec.min_ready_seconds, now)) ++status.available_replicas;
   }
   status.observed_generation = api::GenerationOf(replica_set);
   return status;

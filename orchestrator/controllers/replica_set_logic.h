@@ -34,6 +34,8 @@ std::optional<absl::Time> BecomesAvailableAt(const api::Json& pod, int64_t min_r
 bool DeletePodBefore(const api::Json& a, const api::Json& b);
 // The `count` pods to delete, in that order.
 std::vector<api::Json> PodsToDelete(std::vector<api::Json> pods, int64_t count);
+// The same over pods kept elsewhere (the informer's cache), so that choosing copies none.
+std::vector<const api::Json*> ChoosePodsToDelete(std::vector<const api::Json*> pods, int64_t count);
 
 // What an owner does with a candidate dependent (upstream ControllerRefManager.Claim*).
 enum class ClaimAction {
@@ -64,5 +66,9 @@ std::vector<int64_t> SlowStartBatches(int64_t count);
 api::WorkloadStatus CalculateReplicaSetStatus(const api::Json& replica_set,
                                               const std::vector<api::Json>& active_pods,
                                               absl::Time now);
+// The same over pods kept elsewhere (the informer's cache).
+api::WorkloadStatus ReplicaSetStatusFor(const api::Json& replica_set,
+                                        const std::vector<const api::Json*>& active_pods,
+                                        absl::Time now);
 
 }  // namespace orch::controllers

@@ -14,6 +14,7 @@ client::Informer& SharedInformers::For(const api::ResourceInfo& resource) {
   std::unique_ptr<client::Informer>& informer = informers_[resource.id];
   if (informer != nullptr) return *informer;
   informer = std::make_unique<client::Informer>(client_, resource);
+  informer->DropManagedFields();
   informer->AddIndex(kNamespaceIndex, [](const api::Json& object) {
     return std::vector<std::string>{api::NamespaceOf(object)};
   });
@@ -58,20 +59,22 @@ void SharedInformers::Stop() {
     informer->Stop();
 }
 
-std::vector<api::Json> SharedInformers::FindByUid(const std::string& uid) const {
-  std::vector<api::Json> found;
+std::vector<client::Informer::SharedObject> SharedInformers::FindByUid(
+    const std::string& uid) const {
+  std::vector<client::Informer::SharedObject> found;
   for (const auto& [kind, informer] : informers_) {
-    for (api::Json& object : informer->ByIndex(kUidIndex, uid))
+    for (client::Informer::SharedObject& object : informer->ByIndexShared(kUidIndex, uid))
       found.push_back(std::move(object));
   }
   return found;
 }
 
-std::vector<std::pair<const api::ResourceInfo*, api::Json>> SharedInformers::Dependents(
-    const std::string& owner_uid) const {
-  std::vector<std::pair<const api::ResourceInfo*, api::Json>> dependents;
+std::vector<std::pair<const api::ResourceInfo*, client::Informer::SharedObject>>
+SharedInformers::Dependents(const std::string& owner_uid) const {
+  std::vector<std::pair<const api::ResourceInfo*, client::Informer::SharedObject>> dependents;
   for (const auto& [kind, informer] : informers_) {
-    for (api::Json& object : informer->ByIndex(kOwnerUidIndex, owner_uid)) {
+    for (client::Informer::SharedObject& object :
+         informer->ByIndexShared(kOwnerUidIndex, owner_uid)) {
       dependents.emplace_back(&api::ResourceFor(kind), std::move(object));
     }
   }

@@ -2,7 +2,7 @@
 // factory: controllers ask for the informers they need (and add their handlers) before
 // Start, so a resource is listed and watched once however many controllers read it.
 // Every informer is indexed by namespace, by uid, by owner uid and (orphans) by namespace;
-// pods also by node name.
+// pods also by node name. The caches drop metadata.managedFields, which no controller reads.
 #pragma once
 
 #include <map>
@@ -41,11 +41,11 @@ class SharedInformers {
   bool WaitForSync(absl::Time deadline) const;
   void Stop();
 
-  // Objects of any watched resource with this uid (at most one, normally).
-  std::vector<api::Json> FindByUid(const std::string& uid) const;
+  // Objects of any watched resource with this uid (at most one, normally), as cached.
+  std::vector<client::Informer::SharedObject> FindByUid(const std::string& uid) const;
   // Objects of every watched resource that name `owner_uid` in their ownerReferences, with
-  // the resource each belongs to.
-  std::vector<std::pair<const api::ResourceInfo*, api::Json>> Dependents(
+  // the resource each belongs to, as cached.
+  std::vector<std::pair<const api::ResourceInfo*, client::Informer::SharedObject>> Dependents(
       const std::string& owner_uid) const;
 
  private:

@@ -127,6 +127,86 @@ TEST(InformerTest, ListsWatchesIndexesAndStops) {
   EXPECT_EQ(recorder.Notes().size(), 5u);
 }
 
+TEST(InformerTest, SharedReadersHandOutTheCachedObjectsWhichNeverChange) {
+  absl::StatusOr<std::unique_ptr<testing::InProcessApiServer>> server =
+      testing::InProcessApiServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  Client client((*server)->client_config());
+  ASSERT_TRUE(client.Create(Pods(), "default", PodObject("a")).ok());
+  ASSERT_TRUE(client.Create(Pods(), "default", PodObject("b")).ok());
+
+  Informer informer(client, Pods());
+  informer.AddIndex("node", [](const Json& pod) {
+    const std::string node = api::StringAt(pod, {"spec", "nodeName"});
+    return node.empty() ? std::vector<std::string>{} : std::vector<std::string>{node};
+  });
+  informer.Start();
+  ASSERT_TRUE(informer.WaitForSync(absl::Now() + absl::Seconds(10)));
+  EXPECT_EQ(informer.GetShared("default/missing"), nullptr);
+  Informer::SharedObject before = informer.GetShared("default/a");
+  ASSERT_NE(before, nullptr);
+  EXPECT_EQ(informer.GetShared("default/a"), before);  // the same object, not a copy
+  EXPECT_EQ(informer.ListShared().size(), 2u);
+  EXPECT_EQ(*informer.Get("default/a"), *before);
+  // Without DropManagedFields the cache keeps what the server sent.
+  EXPECT_FALSE(api::ArrayAt(*before, {"metadata", "managedFields"}).empty());
+
+  ASSERT_TRUE(client.Bind("default", "a", "", "node-1").ok());
+  ASSERT_TRUE(Eventually([&] { return informer.ByIndexShared("node", "node-1").size() == 1; }));
+  EXPECT_EQ(informer.ByIndexShared("node", "node-1")[0], informer.GetShared("default/a"));
+  // The change replaced the cached object; the one handed out before is as it was.
+  EXPECT_EQ(api::StringAt(*before, {"spec", "nodeName"}), "");
+  EXPECT_NE(informer.GetShared("default/a"), before);
+  EXPECT_TRUE(informer.ByIndexShared("node", "node-2").empty());
+  EXPECT_TRUE(informer.ByIndexShared("none", "node-1").empty());
+
+  // An object removed from the cache lives on with those who hold it.
+  Informer::SharedObject removed = informer.GetShared("default/b");
+  ASSERT_NE(removed, nullptr);
+  ASSERT_TRUE(client.Delete(Pods(), "default", "b").ok());  // unbound: gone at once
+  ASSERT_TRUE(Eventually([&] { return informer.GetShared("default/b") == nullptr; }));
+  EXPECT_EQ(api::NameOf(*removed), "b");
+}
+
+TEST(InformerTest, DropManagedFieldsLeavesThemOutOfTheCacheAndTheHandlers) {
+  absl::StatusOr<std::unique_ptr<testing::InProcessApiServer>> server =
+      testing::InProcessApiServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  Client client((*server)->client_config());
+  absl::StatusOr<Json> listed_pod = client.Create(Pods(), "default", PodObject("listed"));
+  ASSERT_TRUE(listed_pod.ok()) << listed_pod.status();
+  ASSERT_FALSE(api::ArrayAt(*listed_pod, {"metadata", "managedFields"}).empty());
+
+  Informer informer(client, Pods());
+  informer.DropManagedFields();
+  std::mutex mutex;
+  std::vector<Json> handled;
+  informer.AddHandlers({.on_add =
+                            [&](const Json& pod) {
+                              std::lock_guard lock(mutex);
+                              handled.push_back(pod);
+                            },
+                        .on_update = nullptr,
+                        .on_delete = nullptr});
+  informer.Start();
+  ASSERT_TRUE(informer.WaitForSync(absl::Now() + absl::Seconds(10)));
+  ASSERT_TRUE(client.Create(Pods(), "default", PodObject("watched")).ok());
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard lock(mutex);
+    return handled.size() == 2;
+  }));
+  for (const char* key : {"default/listed", "default/watched"}) {
+    Informer::SharedObject pod = informer.GetShared(key);
+    ASSERT_NE(pod, nullptr) << key;
+    EXPECT_EQ(api::MemberAt(*pod, {"metadata", "managedFields"}), nullptr) << key;
+    EXPECT_FALSE(api::UidOf(*pod).empty()) << key;  // the rest of metadata stays
+  }
+  std::lock_guard lock(mutex);
+  for (const Json& pod : handled) {
+    EXPECT_EQ(api::MemberAt(pod, {"metadata", "managedFields"}), nullptr) << api::NameOf(pod);
+  }
+}
+
 TEST(InformerTest, FieldSelectorsNarrowTheCache) {
   absl::StatusOr<std::unique_ptr<testing::InProcessApiServer>> server =
       testing::InProcessApiServer::Start();
