@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <queue>
 #include <thread>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "orchestrator/client/client.h"
 #include "orchestrator/client/informer.h"
 #include "orchestrator/client/work_queue.h"
+#include "orchestrator/kubelet/hollow_schedule.h"
 #include "orchestrator/kubelet/node_agent.h"
 #include "orchestrator/kubelet/pod_ips.h"
 #include "orchestrator/kubelet/pod_status.h"
@@ -39,11 +41,38 @@ struct HollowNodes::Impl {
   std::unique_ptr<client::Informer> informer;
   client::WorkQueue queue;
   std::vector<std::thread> workers;
-  std::thread heartbeat;
-  std::mutex mutex;  // guards stopping, ips
-  std::condition_variable wake;
+  std::vector<std::thread> heartbeat_threads;
+
+  // Per node, indexed like `nodes`; written only by the heartbeat worker holding the node.
+  struct NodeSchedule {
+    absl::Time lease_phase, status_phase;  // the node's slots on the renewal grids
+    absl::Time next_lease, next_status;
+    bool attempted = false;  // the first registration was tried (guarded by `mutex`)
+  };
+  std::vector<NodeSchedule> schedules;
+  struct DueNode {
+    absl::Time at;
+    int node;
+    bool operator>(const DueNode& other) const {
+      return at != other.at ? at > other.at : node > other.node;
+    }
+  };
+  struct HeartbeatStats {
+    int64_t beats = 0, failures = 0;
+    std::string last_error;
+    absl::Duration max_lateness = absl::ZeroDuration();
+    absl::Time window_end = absl::InfinitePast();
+  };
+
+  std::mutex mutex;                           // guards everything below
+  std::condition_variable wake;               // stopping, or `due` changed
+  std::condition_variable registration_done;  // registrations_pending reached 0
   bool stopping = false;
-  std::map<int, std::unique_ptr<PodIpAllocator>> ips;  // per node index
+  std::map<int, std::unique_ptr<PodIpAllocator>> ips;                      // per node index
+  std::priority_queue<DueNode, std::vector<DueNode>, std::greater<>> due;  // every node not held
+  int registrations_pending = 0;  // nodes whose first registration was not yet tried
+  int registered_at_start = 0;
+  HeartbeatStats stats;
 
   // The index of a node of ours, or -1.
   int NodeIndex(const std::string& node_name) const {
@@ -157,42 +186,98 @@ struct HollowNodes::Impl {
     }
   }
 
-  void Heartbeat() {
-    absl::Time next_lease = absl::InfinitePast(),
-               next_status = absl::Now() + config.status_update_interval;
-    for (;;) {
-      {
-        std::unique_lock lock(mutex);
-        wake.wait_for(lock, std::chrono::milliseconds(200), [this] { return stopping; });
-        if (stopping) return;
+  // Registers node `index` if it is not yet, else renews what is due of its Lease and status;
+  // returns when the node is due next.
+  absl::Time Beat(int index, absl::Status& result) {
+    NodeAgent& node = *nodes[index];
+    NodeSchedule& schedule = schedules[index];
+    const absl::Time now = absl::Now();
+    const absl::Duration retry = std::min(absl::Seconds(1), config.lease_renew_interval);
+    if (!node.registered()) {
+      result = node.Register();
+      if (result.ok()) result = node.RenewLease();
+      if (!result.ok()) return now + retry;
+      // Registration just wrote both: the next renewals are the node's first slots at least
+      // half an interval away, so nodes registered in one burst keep their spread-out slots.
+      schedule.next_lease = NextHeartbeatAfter(schedule.lease_phase, config.lease_renew_interval,
+                                               now + config.lease_renew_interval / 2);
+      schedule.next_status =
+          NextHeartbeatAfter(schedule.status_phase, config.status_update_interval,
+                             now + config.status_update_interval / 2);
+      return std::min(schedule.next_lease, schedule.next_status);
+    }
+    if (now >= schedule.next_status) {
+      result = node.UpdateStatus();
+      schedule.next_status =
+          NextHeartbeatAfter(schedule.status_phase, config.status_update_interval, now);
+      // A deleted Node is registered again at once rather than a status interval later.
+      if (!node.registered()) schedule.next_status = now + retry;
+    }
+    if (now >= schedule.next_lease) {
+      absl::Status renewed = node.RenewLease();
+      // A failed renewal is retried soon: the grace period allows only a few missed ones.
+      schedule.next_lease =
+          renewed.ok() ? NextHeartbeatAfter(schedule.lease_phase, config.lease_renew_interval, now)
+                       : now + retry;
+      result.Update(renewed);
+    }
+    return std::min(schedule.next_lease, schedule.next_status);
+  }
+
+  // Called with `mutex` held after a heartbeat: counts it, and once per lease interval warns
+  // about failures or heartbeats running well behind their slots.
+  void RecordBeat(const absl::Status& result, absl::Duration lateness, bool first_registration) {
+    if (first_registration) {
+      --registrations_pending;
+      if (result.ok()) ++registered_at_start;
+      if (registrations_pending == 0) registration_done.notify_all();
+    }
+    ++stats.beats;
+    stats.max_lateness = std::max(stats.max_lateness, lateness);
+    if (!result.ok()) {
+      ++stats.failures;
+      stats.last_error = std::string(result.message());
+    }
+    const absl::Time now = absl::Now();
+    if (now < stats.window_end) return;
+    if (stats.failures > 0 || stats.max_lateness > config.lease_renew_interval / 4) {
+      spdlog::warn(
+          "[kubelet hollow] {} heartbeats in the last {}: {} failed{}{}, the latest {:.1f}s "
+          "behind its slot ({} heartbeat workers for {} nodes)",
+          stats.beats, absl::FormatDuration(config.lease_renew_interval), stats.failures,
+          stats.failures > 0 ? ", last: " : "", stats.last_error,
+          absl::ToDoubleSeconds(stats.max_lateness), heartbeat_threads.size(), nodes.size());
+    }
+    stats = HeartbeatStats{};
+    stats.window_end = now + config.lease_renew_interval;
+  }
+
+  // A heartbeat worker: takes the node due first, beats it, and puts it back at its next slot.
+  // Each node is held by one worker at a time, so its NodeAgent needs no lock.
+  void HeartbeatWork() {
+    std::unique_lock lock(mutex);
+    while (!stopping) {
+      if (due.empty()) {
+        wake.wait(lock);
+        continue;
       }
-      const absl::Time now = absl::Now();
-      const bool leases = now >= next_lease, statuses = now >= next_status;
-      if (leases) next_lease = now + config.lease_renew_interval;
-      if (statuses) next_status = now + config.status_update_interval;
-      int failures = 0;
-      std::string last_error;
-      for (auto& node : nodes) {
-        absl::Status result = absl::OkStatus();
-        if (!node->registered()) {
-          result = node->Register();
-        } else if (statuses) {
-          result = node->UpdateStatus();
-        }
-        if (result.ok() && leases) result = node->RenewLease();
-        if (!result.ok()) {
-          ++failures;
-          last_error = std::string(result.message());
-        }
-        {
-          std::lock_guard lock(mutex);
-          if (stopping) return;
-        }
+      const DueNode next = due.top();
+      if (absl::Now() < next.at) {
+        wake.wait_until(lock, absl::ToChronoTime(next.at));
+        continue;
       }
-      if (failures > 0) {
-        spdlog::warn("[kubelet hollow] {} of {} nodes failed a heartbeat, last: {}", failures,
-                     nodes.size(), last_error);
-      }
+      due.pop();
+      const bool first_registration = !schedules[next.node].attempted;
+      schedules[next.node].attempted = true;
+      lock.unlock();
+      const absl::Duration lateness = absl::Now() - next.at;
+      absl::Status result = absl::OkStatus();
+      const absl::Time next_at = Beat(next.node, result);
+      lock.lock();
+      // The registration pass at start is not a slot: it is not counted as lateness.
+      RecordBeat(result, first_registration ? absl::ZeroDuration() : lateness, first_registration);
+      due.push({next_at, next.node});
+      wake.notify_one();
     }
   }
 };
@@ -215,13 +300,31 @@ absl::StatusOr<std::unique_ptr<HollowNodes>> HollowNodes::Start(HollowConfig con
     node.limits_note = "not enforced: hollow node (no processes run)";
     impl->nodes.push_back(std::make_unique<NodeAgent>(*impl->client, std::move(node)));
   }
-  int registered = 0;
-  for (auto& node : impl->nodes) {
-    if (node->Register().ok() && node->RenewLease().ok()) ++registered;
-  }
-  spdlog::info("[kubelet hollow] registered {} of {} nodes {}0..{}{}", registered, config.count,
-               config.name_prefix, config.name_prefix, config.count - 1);
   Impl* raw = impl.get();
+  // Every node is due at once for registration; after it, its slots on the renewal grids.
+  const absl::Time start = absl::Now();
+  impl->schedules.resize(config.count);
+  for (int index = 0; index < config.count; ++index) {
+    Impl::NodeSchedule& schedule = impl->schedules[index];
+    schedule.lease_phase = HeartbeatPhase(start, config.lease_renew_interval, index, config.count);
+    schedule.status_phase =
+        HeartbeatPhase(start, config.status_update_interval, index, config.count);
+    impl->due.push({start, index});
+  }
+  impl->registrations_pending = config.count;
+  impl->stats.window_end = start + config.lease_renew_interval;
+  for (int worker = 0; worker < std::max(config.heartbeat_workers, 1); ++worker) {
+    impl->heartbeat_threads.emplace_back([raw] { raw->HeartbeatWork(); });
+  }
+  {
+    std::unique_lock lock(impl->mutex);
+    impl->registration_done.wait(lock, [raw] { return raw->registrations_pending == 0; });
+    spdlog::info(
+        "[kubelet hollow] registered {} of {} nodes {}0..{}{} in {} ({} heartbeat workers)",
+        impl->registered_at_start, config.count, config.name_prefix, config.name_prefix,
+        config.count - 1, absl::FormatDuration(absl::Now() - start),
+        impl->heartbeat_threads.size());
+  }
   impl->informer = std::make_unique<client::Informer>(*impl->client, Pods());
   client::InformerHandlers handlers;
   auto enqueue = [raw](const api::Json& pod) {
@@ -240,7 +343,6 @@ absl::StatusOr<std::unique_ptr<HollowNodes>> HollowNodes::Start(HollowConfig con
   for (int worker = 0; worker < std::max(config.pod_status_workers, 1); ++worker) {
     impl->workers.emplace_back([raw] { raw->Work(); });
   }
-  impl->heartbeat = std::thread([raw] { raw->Heartbeat(); });
   return std::make_unique<HollowNodes>(std::move(impl));
 }
 
@@ -261,7 +363,8 @@ void HollowNodes::Stop() {
   impl_->queue.ShutDown();
   for (std::thread& worker : impl_->workers)
     worker.join();
-  impl_->heartbeat.join();
+  for (std::thread& heartbeat : impl_->heartbeat_threads)
+    heartbeat.join();
 }
 
 }  // namespace orch::kubelet

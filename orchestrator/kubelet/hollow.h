@@ -1,6 +1,9 @@
 // Hollow mode (as Kubernetes' kubemark): one process registers N nodes, renews their Leases,
 // and reports the pods bound to them Running and Ready without starting any process; a pod
-// being deleted is removed at once. One informer watches the pods of all its nodes. For scale
+// being deleted is removed at once. One informer watches the pods of all its nodes. A pool of
+// heartbeat threads registers the nodes and renews each one's Lease and status once per
+// interval, the nodes spread evenly over the interval, so one process stands in for N
+// kubelets without a pass over all nodes outlasting the node-monitor grace period. For scale
 // tests of the control plane.
 #pragma once
 
@@ -25,7 +28,8 @@ struct HollowConfig {
   std::map<std::string, std::string> node_labels;
   absl::Duration lease_renew_interval = absl::Seconds(10);
   absl::Duration status_update_interval = absl::Seconds(10);
-  int pod_status_workers = 4;  // threads writing pod statuses
+  int heartbeat_workers = 16;   // threads registering nodes, renewing Leases and node statuses
+  int pod_status_workers = 16;  // threads writing pod statuses
 };
 
 // The pod CIDR of hollow node `index`: 10.<index/256>.<index%256>.0/24.

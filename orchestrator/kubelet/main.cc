@@ -6,7 +6,8 @@
 //                [--register-with-taints k=v:NoSchedule,...] [--node-lease-renew-interval 10s]
 //                [--node-status-update-frequency 10s] [--crash-backoff-base 10s]
 //                [--crash-backoff-max 5m] [--shim PATH]
-//   orch-kubelet --hollow-nodes 1000 [--node-name-prefix hollow-] [--server ...] ...
+//   orch-kubelet --hollow-nodes 1000 [--node-name-prefix hollow-] [--server ...]
+//                [--hollow-heartbeat-workers 16] [--hollow-status-workers 16] ...
 #include <unistd.h>
 
 #include <csignal>
@@ -32,7 +33,9 @@ constexpr char kUsage[] =
     "  [--node-lease-renew-interval 10s] [--node-status-update-frequency 10s]\n"
     "  [--crash-backoff-base 10s] [--crash-backoff-max 5m] [--shim PATH]\n"
     "or: orch-kubelet --hollow-nodes N [--node-name-prefix hollow-] [--server URL] [--cpu Q]\n"
-    "  [--memory Q] [--max-pods N] [--node-labels k=v,...] [--node-lease-renew-interval 10s]";
+    "  [--memory Q] [--max-pods N] [--node-labels k=v,...] [--node-lease-renew-interval 10s]\n"
+    "  [--node-status-update-frequency 10s] [--hollow-heartbeat-workers 16]\n"
+    "  [--hollow-status-workers 16]";
 
 const char* const kFlags[] = {"--server",
                               "--kubeconfig",
@@ -52,7 +55,9 @@ const char* const kFlags[] = {"--server",
                               "--crash-backoff-max",
                               "--shim",
                               "--hollow-nodes",
-                              "--node-name-prefix"};
+                              "--node-name-prefix",
+                              "--hollow-heartbeat-workers",
+                              "--hollow-status-workers"};
 
 // --name=value or --name value; false on an unknown flag or a missing value.
 bool ParseFlags(int argc, char** argv, std::map<std::string, std::string>& flags) {
@@ -76,6 +81,15 @@ std::string Flag(const std::map<std::string, std::string>& flags, const std::str
                  const std::string& fallback = "") {
   auto found = flags.find(name);
   return found == flags.end() ? fallback : found->second;
+}
+
+// A thread count flag: 1 to 1024, or absent (the value is left alone).
+bool ParseWorkersFlag(const std::map<std::string, std::string>& flags, const std::string& name,
+                      int* value) {
+  if (!flags.contains(name)) return true;
+  if (absl::SimpleAtoi(Flag(flags, name), value) && *value >= 1 && *value <= 1024) return true;
+  spdlog::error("kubelet: bad {} {} (a thread count, 1 to 1024)", name, Flag(flags, name));
+  return false;
 }
 
 absl::StatusOr<orch::client::ClientConfig> ClientConfigFrom(
@@ -177,7 +191,9 @@ int main(int argc, char** argv) {
         !ParseQuantityFlag(flags, "--memory", &config.memory) ||
         !ParseDurationFlag(flags, "--node-lease-renew-interval", &config.lease_renew_interval) ||
         !ParseDurationFlag(flags, "--node-status-update-frequency",
-                           &config.status_update_interval)) {
+                           &config.status_update_interval) ||
+        !ParseWorkersFlag(flags, "--hollow-heartbeat-workers", &config.heartbeat_workers) ||
+        !ParseWorkersFlag(flags, "--hollow-status-workers", &config.pod_status_workers)) {
       return 2;
     }
     absl::StatusOr<std::unique_ptr<orch::kubelet::HollowNodes>> hollow =

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <functional>
+#include <map>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -353,6 +354,37 @@ TEST_F(KubeletTest, HollowNodesReportTheirPodsRunningWithoutProcesses) {
   });
   EXPECT_THAT(api::StringAt(running, {"status", "podIP"}), StartsWith("10.0.1."));
   EXPECT_FALSE(std::filesystem::exists(root_ / "pods" / api::UidOf(running)));
+  (*hollow)->Stop();
+}
+
+// More nodes than heartbeat workers: every Lease is still renewed once per interval.
+TEST_F(KubeletTest, HollowHeartbeatWorkersRenewEveryNodesLeaseEachInterval) {
+  HollowConfig config;
+  config.client = server_->client_config();
+  config.count = 40;
+  config.heartbeat_workers = 4;
+  config.lease_renew_interval = absl::Seconds(1);
+  config.status_update_interval = absl::Seconds(1);
+  absl::StatusOr<std::unique_ptr<HollowNodes>> hollow = HollowNodes::Start(config);
+  ASSERT_TRUE(hollow.ok()) << hollow.status();
+  std::map<std::string, std::string> first_renewals;
+  for (int index = 0; index < config.count; ++index) {
+    const std::string name = absl::StrCat("hollow-", index);
+    absl::StatusOr<api::Json> lease =
+        client_->Get(api::ResourceFor(api::Kind::kLease), "kube-node-lease", name);
+    ASSERT_TRUE(lease.ok()) << name << ": " << lease.status();
+    first_renewals[name] = api::StringAt(*lease, {"spec", "renewTime"});
+  }
+  absl::SleepFor(absl::Milliseconds(2500));
+  for (const auto& [name, first_renewal] : first_renewals) {
+    absl::StatusOr<api::Json> lease =
+        client_->Get(api::ResourceFor(api::Kind::kLease), "kube-node-lease", name);
+    ASSERT_TRUE(lease.ok()) << name << ": " << lease.status();
+    EXPECT_GT(api::StringAt(*lease, {"spec", "renewTime"}), first_renewal) << name;
+    absl::StatusOr<api::Json> node = client_->Get(api::ResourceFor(api::Kind::kNode), "", name);
+    ASSERT_TRUE(node.ok()) << name << ": " << node.status();
+    EXPECT_EQ(api::ConditionStatus(*node, "Ready"), "True") << name;
+  }
   (*hollow)->Stop();
 }
 
