@@ -64,22 +64,41 @@ class KubectlTest : public testing::Test {
     directory_ = std::filesystem::temp_directory_path() /
                  absl::StrCat("orch-apiserver-e2e-", getpid(), "-", FreePort());
     std::filesystem::create_directories(directory_);
+    // A free port can be taken by someone else before the server binds it: then the server
+    // exits, and another pair of ports is tried.
+    for (int start = 0; start < 3; ++start) {
+      if (StartServer()) return;
+    }
+    FAIL() << "orch-apiserver did not answer on 127.0.0.1:" << port_;
+  }
+
+  // Starts orch-apiserver on fresh free ports; true once kubectl gets an answer from it.
+  bool StartServer() {
     port_ = FreePort();
     // A peer port of its own: the embedded store's default (2380) may be taken.
-    const std::string store = absl::StrCat("embedded://", (directory_ / "store").string(),
-                                           "?peer=http://127.0.0.1:", FreePort());
+    // A store of its own too: a failed start may have bootstrapped one with the old peer port.
+    const std::string store =
+        absl::StrCat("embedded://", (directory_ / absl::StrCat("store-", port_)).string(),
+                     "?peer=http://127.0.0.1:", FreePort());
     const std::string listen = absl::StrCat("127.0.0.1:", port_);
     std::vector<std::string> args = {ORCH_APISERVER_BINARY, "--store", store, "--listen", listen};
     std::vector<char*> argv;
     for (std::string& arg : args)
       argv.push_back(arg.data());
     argv.push_back(nullptr);
-    ASSERT_EQ(posix_spawn(&server_pid_, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+    if (posix_spawn(&server_pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
+      server_pid_ = 0;
+      return false;
+    }
     for (int attempt = 0; attempt < 100; ++attempt) {
-      if (Kubectl("version").exit_code == 0) return;
+      if (Kubectl("version").exit_code == 0) return true;
+      if (waitpid(server_pid_, nullptr, WNOHANG) == server_pid_) {
+        server_pid_ = 0;
+        return false;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    FAIL() << "orch-apiserver did not answer on " << listen;
+    return false;
   }
 
   void TearDown() override {
