@@ -103,6 +103,8 @@ TEST(ProbeWorker, ThresholdsDecideTheResult) {
   std::atomic<bool> healthy{true};
   std::atomic<int> changes{0};
   std::atomic<bool> last{true};
+  // The first probe waits for the test, so the state before any probe can be observed.
+  std::atomic<bool> released{false};
   api::Probe probe;
   probe.period_seconds = 1;
   probe.failure_threshold = 2;
@@ -111,6 +113,8 @@ TEST(ProbeWorker, ThresholdsDecideTheResult) {
   ProbeWorker readiness(
       ProbeKind::kReadiness, probe, absl::Now(),
       [&] {
+        while (!released.load())
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
         ++calls;
         return ProbeOutcome{healthy.load(), healthy ? "" : "down"};
       },
@@ -119,6 +123,7 @@ TEST(ProbeWorker, ThresholdsDecideTheResult) {
         last = success;
       });
   EXPECT_FALSE(readiness.success());
+  released = true;
   for (int poll = 0; poll < 100 && changes == 0; ++poll) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
@@ -134,9 +139,12 @@ TEST(ProbeWorker, LivenessReportsFailureAfterTheThreshold) {
   std::atomic<int> failures{0};
   std::string message;
   std::mutex mutex;
+  std::atomic<bool> released{false};  // as above: the first probe waits for the test
   ProbeWorker liveness(
       ProbeKind::kLiveness, probe, absl::Now(),
-      [] {
+      [&released] {
+        while (!released.load())
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
         return ProbeOutcome{false, "dead"};
       },
       [&](bool success, const std::string& why) {
@@ -145,6 +153,7 @@ TEST(ProbeWorker, LivenessReportsFailureAfterTheThreshold) {
         message = why;
       });
   EXPECT_TRUE(liveness.success());  // liveness starts healthy
+  released = true;
   for (int poll = 0; poll < 100 && failures == 0; ++poll) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
