@@ -16,14 +16,9 @@ std::vector<std::string> Context::Args(size_t verb_words) const {
 }
 
 absl::StatusOr<client::ClientConfig> ConfigFor(const CommandLine& line) {
-  absl::StatusOr<client::ClientConfig> config = client::ClientConfig{};
-  if (line.Has("server")) {
-    config = client::ParseServerUrl(line.Value("server"));
-  } else if (line.Has("kubeconfig")) {
-    config = client::LoadConfigFile(line.Value("kubeconfig"));
-  } else if (absl::StatusOr<std::string> path = client::DefaultConfigPath(); path.ok()) {
-    config = client::LoadConfigFile(*path);
-  }
+  absl::StatusOr<client::ClientConfig> config =
+      client::ResolveClientConfig(line.Has("server") ? line.Value("server") : "",
+                                  line.Has("kubeconfig") ? line.Value("kubeconfig") : "");
   if (!config.ok()) return config.status();
   config->user_agent = Cat("orch/", kClientVersion);
   if (line.Has("request-timeout")) {

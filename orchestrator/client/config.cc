@@ -156,4 +156,14 @@ absl::Status WriteConfigFile(const std::string& path, const ClientConfig& config
   return absl::OkStatus();
 }
 
+absl::StatusOr<ClientConfig> ResolveClientConfig(std::string_view server,
+                                                 std::string_view kubeconfig) {
+  if (!server.empty()) return ParseServerUrl(server);
+  if (!kubeconfig.empty()) return LoadConfigFile(std::string(kubeconfig));
+  if (absl::StatusOr<std::string> path = DefaultConfigPath(); path.ok()) {
+    return LoadConfigFile(*path);
+  }
+  return ClientConfig{};
+}
+
 }  // namespace orch::client

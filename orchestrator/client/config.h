@@ -32,6 +32,12 @@ absl::StatusOr<ClientConfig> LoadConfigFile(const std::string& path);
 // The config file a user means: $ORCHCONFIG, else ~/.orch/config; NotFound when neither exists.
 absl::StatusOr<std::string> DefaultConfigPath();
 
+// What every component and the CLI connect to: `server` (a URL) when given, else the
+// kubeconfig file `kubeconfig` when given, else DefaultConfigPath() when it exists, else
+// http://127.0.0.1:6443.
+absl::StatusOr<ClientConfig> ResolveClientConfig(std::string_view server,
+                                                 std::string_view kubeconfig);
+
 // Writes a kubeconfig file naming `server` (http://host:port) as cluster "orch", context
 // "orch", user "orch"; kubectl accepts the same file.
 absl::Status WriteConfigFile(const std::string& path, const ClientConfig& config);

@@ -79,16 +79,6 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
   return true;
 }
 
-absl::StatusOr<orch::client::ClientConfig> ResolveServer(const Flags& flags) {
-  const std::string& server = flags.values.find("--server")->second;
-  if (!server.empty()) return orch::client::ParseServerUrl(server);
-  const std::string& kubeconfig = flags.values.find("--kubeconfig")->second;
-  if (!kubeconfig.empty()) return orch::client::LoadConfigFile(kubeconfig);
-  absl::StatusOr<std::string> path = orch::client::DefaultConfigPath();
-  if (path.ok()) return orch::client::LoadConfigFile(*path);
-  return orch::client::ParseServerUrl("http://127.0.0.1:6443");
-}
-
 std::string Identity() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
@@ -129,7 +119,8 @@ int main(int argc, char** argv) {
     spdlog::error("controller-manager: {}", std::string(enabled.status().message()));
     ok = false;
   }
-  absl::StatusOr<orch::client::ClientConfig> config = ResolveServer(flags);
+  absl::StatusOr<orch::client::ClientConfig> config = orch::client::ResolveClientConfig(
+      flags.values.find("--server")->second, flags.values.find("--kubeconfig")->second);
   if (!config.ok()) {
     spdlog::error("controller-manager: {}", std::string(config.status().message()));
     ok = false;

@@ -92,18 +92,6 @@ bool ParseWorkersFlag(const std::map<std::string, std::string>& flags, const std
   return false;
 }
 
-absl::StatusOr<orch::client::ClientConfig> ClientConfigFrom(
-    const std::map<std::string, std::string>& flags) {
-  if (flags.contains("--server")) return orch::client::ParseServerUrl(Flag(flags, "--server"));
-  if (flags.contains("--kubeconfig")) {
-    return orch::client::LoadConfigFile(Flag(flags, "--kubeconfig"));
-  }
-  if (absl::StatusOr<std::string> path = orch::client::DefaultConfigPath(); path.ok()) {
-    return orch::client::LoadConfigFile(*path);
-  }
-  return orch::client::ParseServerUrl("http://127.0.0.1:6443");
-}
-
 bool ParseDurationFlag(const std::map<std::string, std::string>& flags, const std::string& name,
                        absl::Duration* value) {
   if (!flags.contains(name)) return true;
@@ -158,7 +146,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  absl::StatusOr<orch::client::ClientConfig> client = ClientConfigFrom(flags);
+  absl::StatusOr<orch::client::ClientConfig> client =
+      orch::client::ResolveClientConfig(Flag(flags, "--server"), Flag(flags, "--kubeconfig"));
   if (!client.ok()) {
     spdlog::error("kubelet: {}", client.status().ToString());
     return 2;

@@ -91,15 +91,6 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
   return true;
 }
 
-absl::StatusOr<orch::client::ClientConfig> ResolveConfig(const Flags& flags) {
-  if (!flags.server.empty()) return orch::client::ParseServerUrl(flags.server);
-  if (!flags.kubeconfig.empty()) return orch::client::LoadConfigFile(flags.kubeconfig);
-  if (absl::StatusOr<std::string> path = orch::client::DefaultConfigPath(); path.ok()) {
-    return orch::client::LoadConfigFile(*path);
-  }
-  return orch::client::ParseServerUrl("http://127.0.0.1:6443");
-}
-
 std::string Identity() {
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
@@ -115,7 +106,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (flags.verbose) spdlog::set_level(spdlog::level::debug);
-  absl::StatusOr<orch::client::ClientConfig> config = ResolveConfig(flags);
+  absl::StatusOr<orch::client::ClientConfig> config =
+      orch::client::ResolveClientConfig(flags.server, flags.kubeconfig);
   if (!config.ok()) {
     spdlog::error("scheduler: {}", config.status().ToString());
     return 2;

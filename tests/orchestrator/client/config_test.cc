@@ -129,5 +129,23 @@ TEST_F(ConfigFileTest, DefaultPathPrefersOrchconfigThenHome) {
   EXPECT_TRUE(absl::IsNotFound(DefaultConfigPath().status()));
 }
 
+TEST_F(ConfigFileTest, ResolveTakesTheServerThenTheFileThenTheDefaults) {
+  ClientConfig config;
+  config.port = 7001;
+  const std::string file = (directory_ / "kubeconfig").string();
+  std::filesystem::create_directories(directory_);
+  ASSERT_TRUE(WriteConfigFile(file, config).ok());
+  unsetenv("ORCHCONFIG");
+  setenv("HOME", (directory_ / "nowhere").c_str(), 1);
+
+  EXPECT_EQ(ResolveClientConfig("http://127.0.0.1:7002", file).value().port, 7002);
+  EXPECT_EQ(ResolveClientConfig("", file).value().port, 7001);
+  EXPECT_EQ(ResolveClientConfig("", "").value().port, 6443);
+  setenv("ORCHCONFIG", file.c_str(), 1);
+  EXPECT_EQ(ResolveClientConfig("", "").value().port, 7001);
+  unsetenv("ORCHCONFIG");
+  EXPECT_FALSE(ResolveClientConfig("", (directory_ / "missing").string()).ok());
+}
+
 }  // namespace
 }  // namespace orch::client
