@@ -32,8 +32,9 @@ std::vector<ManagerEntry> EntriesOf(const Json* live, std::string_view manager) 
   return entries;
 }
 
-// The child of `value` that one path element names, or null.
-Json* Step(Json& value, const std::string& element, std::string_view field) {
+// The child of `value` that one path element names, or null (JsonT: Json or const Json).
+template <typename JsonT>
+JsonT* Step(JsonT& value, const std::string& element, std::string_view field) {
   if (element.starts_with("f:")) {
     if (!value.is_object()) return nullptr;
     auto it = value.find(element.substr(2));
@@ -41,7 +42,7 @@ Json* Step(Json& value, const std::string& element, std::string_view field) {
   }
   if (!value.is_array()) return nullptr;
   const std::vector<std::string>* keys = ListKeys(field);
-  for (Json& item : value) {
+  for (JsonT& item : value) {
     if (element.starts_with("k:") && keys != nullptr && item.is_object() &&
         ElementKey(item, *keys) == element)
       return &item;
@@ -55,11 +56,12 @@ std::string FieldName(const std::string& element) {
   return element.starts_with("f:") ? element.substr(2) : "";
 }
 
-const Json* ValueAt(const Json& object, const Path& path) {
-  const Json* value = &object;
+template <typename JsonT>
+JsonT* ValueAt(JsonT& object, const Path& path) {
+  JsonT* value = &object;
   std::string field;
   for (const std::string& element : path) {
-    value = Step(const_cast<Json&>(*value), element, field);
+    value = Step(*value, element, field);
     if (value == nullptr) return nullptr;
     field = FieldName(element);
   }
@@ -67,24 +69,20 @@ const Json* ValueAt(const Json& object, const Path& path) {
 }
 
 void RemoveAt(Json& object, const Path& path) {
-  Json* parent = &object;
-  std::string field;
-  for (size_t i = 0; i + 1 < path.size(); ++i) {
-    parent = Step(*parent, path[i], field);
-    if (parent == nullptr) return;
-    field = FieldName(path[i]);
-  }
+  Json* found = ValueAt(object, Path(path.begin(), path.end() - 1));
+  if (found == nullptr) return;
+  Json& parent = *found;
   const std::string& last = path.back();
   if (last.starts_with("f:")) {
-    if (parent->is_object()) parent->erase(last.substr(2));
+    if (parent.is_object()) parent.erase(last.substr(2));
     return;
   }
-  if (!parent->is_array()) return;
-  const Json* target = Step(*parent, last, field);
-  if (target == nullptr) return;
-  for (auto it = parent->begin(); it != parent->end(); ++it) {
+  if (!parent.is_array()) return;
+  const std::string field = path.size() >= 2 ? FieldName(path[path.size() - 2]) : "";
+  const Json* target = Step(parent, last, field);
+  for (auto it = parent.begin(); it != parent.end(); ++it) {
     if (&*it == target) {
-      parent->erase(it);
+      parent.erase(it);
       return;
     }
   }
@@ -154,7 +152,8 @@ std::vector<ApplyConflict> FindConflicts(const Json& live, const Json& applied,
                                          const FieldSet& applied_fields,
                                          const std::vector<ManagerEntry>& entries) {
   std::vector<ApplyConflict> conflicts;
-  for (const ManagerEntry& other : entries) {
+  for (size_t index = 0; index < entries.size(); ++index) {
+    const ManagerEntry& other = entries[index];
     if (other.is_applier || StringAt(other.entry, {"manager"}).empty()) continue;
     for (const Path& path : other.fields.Intersection(applied_fields).Paths()) {
       const Json* now = ValueAt(live, path);
@@ -166,7 +165,8 @@ std::vector<ApplyConflict> FindConflicts(const Json& live, const Json& applied,
       conflicts.push_back(ApplyConflict{.manager = StringAt(other.entry, {"manager"}),
                                         .api_version = StringAt(other.entry, {"apiVersion"}),
                                         .field = PathString(path),
-                                        .path = path});
+                                        .path = path,
+                                        .entry = index});
     }
   }
   return conflicts;
@@ -204,12 +204,9 @@ ApplyOutcome ServerSideApply(const Json* live, const Json& applied, std::string_
   if (!outcome.conflicts.empty() && !force) return outcome;
 
   // Forced conflicts move to the applier: the losers stop owning those fields.
-  for (ManagerEntry& entry : entries) {
-    if (entry.is_applier || live == nullptr) continue;
-    FieldSet lost;
-    for (const ApplyConflict& conflict : FindConflicts(*live, applied, applied_fields, {entry}))
-      lost = lost.Union(FieldSet::FromPath(conflict.path));
-    entry.fields = entry.fields.Difference(lost);
+  for (const ApplyConflict& conflict : outcome.conflicts) {
+    ManagerEntry& loser = entries[conflict.entry];
+    loser.fields = loser.fields.Difference(FieldSet::FromPath(conflict.path));
   }
 
   Json object = live != nullptr ? *live : Json::object();

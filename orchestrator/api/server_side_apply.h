@@ -22,6 +22,7 @@ struct ApplyConflict {
   std::string api_version;  // of its managedFields entry
   std::string field;  // ".spec.replicas", ".spec.template.spec.containers[name=\"web\"].image"
   std::vector<std::string> path;  // the same as FieldsV1 path elements
+  size_t entry = 0;               // the other manager's index in metadata.managedFields
 };
 
 struct ApplyOutcome {
