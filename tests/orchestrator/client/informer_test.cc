@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "orchestrator/api/object.h"
 #include "orchestrator/api/status.h"
+#include "tests/orchestrator/harness/eventually.h"
 #include "tests/orchestrator/harness/in_process_apiserver.h"
 
 namespace orch::client {
@@ -70,12 +71,7 @@ class Recorder {
 };
 
 bool Eventually(const std::function<bool()>& condition) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return condition();
+  return orch::testing::Eventually(condition, absl::Seconds(10));
 }
 
 TEST(InformerTest, ObjectCacheKeys) {

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "orchestrator/api/object.h"
 #include "orchestrator/client/api_error.h"
+#include "tests/orchestrator/harness/eventually.h"
 #include "tests/orchestrator/harness/in_process_apiserver.h"
 
 namespace orch::client {
@@ -22,14 +23,7 @@ const api::ResourceInfo& Leases() {
   return api::ResourceFor(api::Kind::kLease);
 }
 
-bool Eventually(const std::function<bool()>& condition, absl::Duration within) {
-  const absl::Time deadline = absl::Now() + within;
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return condition();
-}
+using orch::testing::Eventually;
 
 // Short durations keep the test quick; the retry period is well below them.
 LeaderElectionConfig ShortConfig(const std::string& identity) {

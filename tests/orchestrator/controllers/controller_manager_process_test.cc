@@ -14,6 +14,7 @@
 #include "orchestrator/api/object.h"
 #include "orchestrator/api/text.h"
 #include "orchestrator/client/client.h"
+#include "tests/orchestrator/harness/eventually.h"
 #include "tests/orchestrator/harness/in_process_apiserver.h"
 
 extern char** environ;
@@ -71,12 +72,7 @@ class ManagerProcess {
 };
 
 bool WaitUntil(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return done();
+  return orch::testing::Eventually(done, timeout, absl::Milliseconds(50));
 }
 
 TEST(ControllerManagerProcess, OneLeadsAnotherTakesOverAndSigtermReleasesTheLease) {

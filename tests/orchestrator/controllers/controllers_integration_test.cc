@@ -15,6 +15,7 @@
 #include "orchestrator/controllers/controller_manager.h"
 #include "orchestrator/controllers/node_lifecycle_logic.h"
 #include "orchestrator/controllers/pod_template_hash.h"
+#include "tests/orchestrator/harness/eventually.h"
 #include "tests/orchestrator/harness/in_process_apiserver.h"
 
 namespace orch::controllers {
@@ -142,12 +143,7 @@ class ControllersTest : public ::testing::Test {
 
   static bool WaitUntil(const std::function<bool()>& done,
                         absl::Duration timeout = absl::Seconds(15)) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (absl::Now() < deadline) {
-      if (done()) return true;
-      absl::SleepFor(absl::Milliseconds(50));
-    }
-    return done();
+    return orch::testing::Eventually(done, timeout, absl::Milliseconds(50));
   }
 
   // What a kubelet writes once the pod's containers run and pass readiness.

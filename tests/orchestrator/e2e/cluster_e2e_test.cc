@@ -30,6 +30,7 @@
 #include "orchestrator/client/api_error.h"
 #include "orchestrator/client/client.h"
 #include "orchestrator/client/config.h"
+#include "tests/orchestrator/harness/eventually.h"
 
 extern char** environ;
 
@@ -59,12 +60,7 @@ const api::ResourceInfo& Leases() {
 
 // Polls `condition` every 200 ms until it holds or `timeout` passes.
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return condition();
+  return orch::testing::Eventually(condition, timeout, absl::Milliseconds(200));
 }
 
 std::string RunCommand(const std::string& command, int* exit_code) {
@@ -115,7 +111,7 @@ spec:
           requests: {cpu: 100m, memory: 16Mi}
 )";
 
-class ClusterE2ETest : public testing::Test {
+class ClusterE2ETest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     directory_ = fs::temp_directory_path() / absl::StrCat("orch-e2e-", getpid());
@@ -168,7 +164,7 @@ class ClusterE2ETest : public testing::Test {
         waitpid(up_pid_, nullptr, 0);
       }
     }
-    if (!testing::UnitTest::GetInstance()->Failed()) {
+    if (!::testing::UnitTest::GetInstance()->Failed()) {
       std::error_code error;
       fs::remove_all(directory_, error);
     }

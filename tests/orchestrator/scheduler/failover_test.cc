@@ -9,6 +9,7 @@
 #include "orchestrator/api/registry.h"
 #include "orchestrator/client/client.h"
 #include "orchestrator/scheduler/elected_scheduler.h"
+#include "tests/orchestrator/harness/eventually.h"
 #include "tests/orchestrator/harness/in_process_apiserver.h"
 #include "tests/orchestrator/scheduler/test_objects.h"
 
@@ -26,12 +27,7 @@ client::LeaderElectionConfig ShortLease(const std::string& identity) {
 }
 
 bool WaitFor(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return done();
+  return orch::testing::Eventually(done, timeout);
 }
 
 TEST(SchedulerFailoverTest, AnotherReplicaTakesOver) {
