@@ -60,6 +60,7 @@ void CheckBody(const transport::FrameView& frame) {
       (void)transport::DecodeSnapshotAck(frame.body);
       break;
     case FrameKind::kReject:
+    case FrameKind::kRemoved:
     case FrameKind::kSnapshotFileChunk:
       break;
   }

@@ -132,6 +132,7 @@ class Member::Impl : public transport::TransportHandler {
     inbox_.Push(PeerSnapshotStatus{peer_id, failed});
   }
   absl::Status OnSnapshot(raftpb::Message message, fs::path payload_dir) override;
+  void OnRemovedFromCluster(uint64_t peer_id) override;
 
   // Requests.
   void Propose(serverpb::ApplyRequest req, ApplyCompletion done);
@@ -203,6 +204,8 @@ class Member::Impl : public transport::TransportHandler {
   std::atomic<uint64_t> raft_index_{0};
   std::atomic<bool> published_{false};
   std::atomic<bool> stopping_{false};
+  // A peer said this member was removed while it had not applied the removal itself.
+  std::atomic<bool> removed_by_peer_{false};
   std::atomic<uint64_t> next_request_{0};
 
  private:
@@ -370,6 +373,10 @@ absl::Status Member::Impl::StartTransport() {
   }
   for (const auto& m : membership_.List()) {
     if (m.id() != id_ && m.peer_urls_size() > 0) peers_[m.id()] = m.peer_urls(0);
+  }
+  for (uint64_t removed : membership_.Removed()) {
+    peers_.erase(removed);
+    transport_->MarkRemoved(removed);
   }
   for (const auto& [peer, url] : peers_) {
     if (auto s = transport_->AddPeer(peer, url); !s.ok()) return s;
@@ -597,6 +604,14 @@ void Member::Impl::Send(std::vector<raftpb::Message> messages) {
   if (!regular.empty()) transport_->Send(std::move(regular));
 }
 
+void Member::Impl::OnRemovedFromCluster(uint64_t peer_id) {
+  if (removed_by_peer_.exchange(true)) return;
+  spdlog::error(
+      "{:x} peer {:x} says this member was permanently removed from the cluster; it "
+      "should stop",
+      id_, peer_id);
+}
+
 absl::Status Member::Impl::OnSnapshot(raftpb::Message message, fs::path payload_dir) {
   serverpb::SnapshotDescriptor d;
   if (!d.ParseFromString(message.snapshot().data())) {
@@ -683,9 +698,8 @@ void Member::Impl::SyncPeers() {
   for (const auto& m : membership_.List()) {
     if (m.id() != id_ && m.peer_urls_size() > 0) want[m.id()] = m.peer_urls(0);
   }
-  for (const auto& [peer, url] : peers_) {
-    if (!want.contains(peer) && membership_.IsRemoved(peer)) (void)transport_->RemovePeer(peer);
-  }
+  for (uint64_t removed : membership_.Removed())
+    transport_->MarkRemoved(removed);
   for (const auto& [peer, url] : want) {
     auto it = peers_.find(peer);
     if (it == peers_.end()) {
@@ -1227,7 +1241,7 @@ bool Member::WaitUntilPublished() const {
 }
 
 bool Member::IsRemoved() const {
-  return impl_->membership_.IsRemoved(impl_->id_);
+  return impl_->removed_by_peer_ || impl_->membership_.IsRemoved(impl_->id_);
 }
 
 bool Member::HasLeader() const {

@@ -114,7 +114,9 @@ class Member {
   bool IsHealthy() const;
   // True when this member knows a leader of the current term.
   bool HasLeader() const;
-  // True once this member applied its own removal from the cluster: it should stop.
+  // True once this member applied its own removal from the cluster, or a peer that applied it
+  // said so (the removal can commit without this member, which then never receives it): it
+  // should stop.
   bool IsRemoved() const;
   // Waits until this member has published its name and client URLs to the cluster (etcd
   // serves clients only from then on, so a client never sees a member without its URLs).

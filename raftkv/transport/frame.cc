@@ -45,7 +45,7 @@ class Reader {
 
 bool IsKnownKind(uint8_t kind) {
   return kind >= static_cast<uint8_t>(FrameKind::kHandshake) &&
-         kind <= static_cast<uint8_t>(FrameKind::kSnapshotAck);
+         kind <= static_cast<uint8_t>(FrameKind::kRemoved);
 }
 
 }  // namespace
@@ -68,6 +68,8 @@ const char* FrameKindName(FrameKind kind) {
       return "snapshot-commit";
     case FrameKind::kSnapshotAck:
       return "snapshot-ack";
+    case FrameKind::kRemoved:
+      return "removed";
   }
   return "unknown";
 }

@@ -7,8 +7,8 @@
 // A connection is a sequence of frames:  [u32 body length, little-endian][u8 kind][body].
 // The first frame a dialer sends is a handshake; what follows depends on the stream kind it
 // names:
-//   message stream:  dialer -> kRaftMessage*            listener -> kReject (then closes)
-//   snapshot stream: dialer -> (kSnapshotFileBegin kSnapshotFileChunk* kSnapshotFileEnd)*
+//   message stream:  dialer -> kRaftMessage*            listener -> kReject | kRemoved (then
+//   closes) snapshot stream: dialer -> (kSnapshotFileBegin kSnapshotFileChunk* kSnapshotFileEnd)*
 //                              kSnapshotCommit          listener -> kSnapshotAck | kReject
 
 #include <cstddef>
@@ -38,6 +38,9 @@ enum class FrameKind : uint8_t {
   kSnapshotFileEnd = 6,    // body: u32 crc32c of the whole file
   kSnapshotCommit = 7,     // body: the MSG_SNAP raftpb::Message
   kSnapshotAck = 8,        // body: u8 accepted, then an error text when not accepted
+  // The dialer was removed from the cluster for good (etcd's "removed member" answer): it
+  // may have missed the entry that removed it, and this is how it learns to stop.
+  kRemoved = 9,  // body: human-readable reason
 };
 
 const char* FrameKindName(FrameKind kind);

@@ -14,6 +14,12 @@
 namespace raftkv::transport {
 namespace {
 
+// etcd's words for the same answer (rafthttp's errMemberRemoved).
+std::string RemovedReason(uint64_t member_id) {
+  return absl::StrFormat("member %x: the member has been permanently removed from the cluster",
+                         member_id);
+}
+
 absl::Status ErrnoError(std::string_view what, const std::filesystem::path& path) {
   return absl::InternalError(
       absl::StrCat(std::string(what), " ", path.string(), ": ", std::strerror(errno)));
@@ -31,11 +37,11 @@ absl::Status FsyncPath(const std::filesystem::path& path) {
 }  // namespace
 
 InboundConnection::InboundConnection(TransportContext& context, asio::ip::tcp::socket socket,
-                                     std::function<bool(uint64_t)> is_known_peer)
+                                     std::function<PeerStanding(uint64_t)> standing_of)
     : context_(context),
       socket_(std::move(socket)),
       deadline_timer_(socket_.get_executor()),
-      is_known_peer_(std::move(is_known_peer)),
+      standing_of_(std::move(standing_of)),
       decoder_(context.options.max_frame_bytes) {}
 
 InboundConnection::~InboundConnection() {
@@ -54,6 +60,15 @@ void InboundConnection::Start() {
 
 void InboundConnection::Close() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->CloseNow(); });
+}
+
+void InboundConnection::Expel(uint64_t member_id) {
+  asio::post(socket_.get_executor(), [self = shared_from_this(), member_id] {
+    if (self->state_ != State::kMessages || self->peer_id_ != member_id) return;
+    self->context_.logger->warn("{:x} closing message stream from removed member {:x} ({})",
+                                self->context_.id(), member_id, self->remote_);
+    self->CloseAfter(FrameKind::kRemoved, RemovedReason(member_id));
+  });
 }
 
 void InboundConnection::ArmDeadline(std::chrono::milliseconds timeout) {
@@ -137,13 +152,18 @@ absl::Status InboundConnection::HandleHandshake(std::string_view body) {
   deadline_timer_.cancel();
   peer_id_ = handshake->sender_id;
   std::string refusal;
+  FrameKind refusal_kind = FrameKind::kReject;
+  const PeerStanding standing = standing_of_(handshake->sender_id);
   if (handshake->cluster_id != context_.options.cluster_id) {
     refusal = absl::StrFormat("cluster id mismatch: member %x is in cluster %x, not %x",
                               context_.id(), context_.options.cluster_id, handshake->cluster_id);
   } else if (handshake->receiver_id != context_.id()) {
     refusal = absl::StrFormat("wrong receiver: this is member %x, not %x", context_.id(),
                               handshake->receiver_id);
-  } else if (!is_known_peer_(handshake->sender_id)) {
+  } else if (standing == PeerStanding::kRemoved) {
+    refusal = RemovedReason(handshake->sender_id);
+    refusal_kind = FrameKind::kRemoved;
+  } else if (standing == PeerStanding::kUnknown) {
     refusal = absl::StrFormat("member %x is not a peer of member %x", handshake->sender_id,
                               context_.id());
   }
@@ -153,7 +173,7 @@ absl::Status InboundConnection::HandleHandshake(std::string_view body) {
       context_.logger->error("{:x} refused connection from {} claiming member {:x}: {}",
                              context_.id(), remote_, peer_id_, refusal);
     }
-    CloseAfter(FrameKind::kReject, std::move(refusal));
+    CloseAfter(refusal_kind, std::move(refusal));
     return absl::OkStatus();
   }
   if (handshake->stream == StreamKind::kMessages) {
@@ -196,8 +216,8 @@ bool InboundConnection::Admit(const raftpb::Message& message) {
     problem = "cluster id";
   } else if (message.to() != context_.id()) {
     problem = "receiver";
-  } else if (message.from() != peer_id_ &&
-             !(RelayedByFollowers(message.type()) && is_known_peer_(message.from()))) {
+  } else if (message.from() != peer_id_ && !(RelayedByFollowers(message.type()) &&
+                                             standing_of_(message.from()) == PeerStanding::kPeer)) {
     problem = "sender";
   }
   if (problem.empty()) return true;

@@ -19,21 +19,31 @@
 
 namespace raftkv::transport {
 
+// What this member knows of a member id that dials it.
+enum class PeerStanding {
+  kPeer,     // a member of the cluster this member talks to
+  kUnknown,  // not (yet) a peer: perhaps added to the cluster but not applied here yet
+  kRemoved,  // removed from the cluster for good; told so, so that it stops
+};
+
 // A connection a peer dialed to this member. Reads the handshake (refusing another cluster, a
 // different receiver or an unknown sender), then either delivers raft messages to the handler
 // or receives one snapshot into a fresh directory under snapshot_dir. Runs on the strand that
 // is the socket's executor.
 class InboundConnection : public std::enable_shared_from_this<InboundConnection> {
  public:
-  // is_known_peer says whether a member id may connect (it is called on this strand).
+  // standing_of says whether a member id may connect (it is called on this strand).
   InboundConnection(TransportContext& context, asio::ip::tcp::socket socket,
-                    std::function<bool(uint64_t)> is_known_peer);
+                    std::function<PeerStanding(uint64_t)> standing_of);
   // Deletes a snapshot directory that was not handed to the host.
   ~InboundConnection();
 
   void Start();
   // Thread-safe; asynchronous.
   void Close();
+  // Thread-safe; asynchronous. Ends a message stream from member_id, telling it that it was
+  // removed from the cluster.
+  void Expel(uint64_t member_id);
 
  private:
   enum class State { kAwaitingHandshake, kMessages, kSnapshot, kClosing };
@@ -66,7 +76,7 @@ class InboundConnection : public std::enable_shared_from_this<InboundConnection>
   TransportContext& context_;
   asio::ip::tcp::socket socket_;
   asio::steady_timer deadline_timer_;  // handshake, then snapshot inactivity
-  std::function<bool(uint64_t)> is_known_peer_;
+  std::function<PeerStanding(uint64_t)> standing_of_;
   State state_ = State::kAwaitingHandshake;
   uint64_t peer_id_ = 0;  // from the handshake
   std::string remote_;    // address, for logs

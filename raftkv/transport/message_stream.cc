@@ -250,6 +250,14 @@ void OutboundMessageStream::OnRead(uint64_t generation, const asio::error_code& 
     }
     return OnBroken(generation, "rejected by peer");
   }
+  if ((*frame)->kind == FrameKind::kRemoved) {
+    if (context_.throttle.Allow(peer_id_, LogThrottle::Event::kRejectedByPeer)) {
+      context_.logger->error("{:x} peer {:x} at {} says: {}", context_.id(), peer_id_,
+                             ToString(address_), (*frame)->body);
+    }
+    if (!context_.stopping()) context_.handler->OnRemovedFromCluster(peer_id_);
+    return OnBroken(generation, "this member was removed from the cluster");
+  }
   Count(context_.metrics.protocol_errors);
   OnBroken(generation,
            std::string("unexpected frame from listener: ") + FrameKindName((*frame)->kind));

@@ -254,7 +254,7 @@ void SnapshotSender::OnRead(uint64_t generation, const asio::error_code& ec, siz
     return Finish(frame.status());
   }
   if (!frame->has_value()) return ReadNext();
-  if ((*frame)->kind == FrameKind::kReject) {
+  if ((*frame)->kind == FrameKind::kReject || (*frame)->kind == FrameKind::kRemoved) {
     return Finish(absl::PermissionDeniedError(
         absl::StrCat("receiver refused: ", std::string((*frame)->body))));
   }

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "asio.hpp"
@@ -33,6 +34,7 @@ class PeerTransport::Impl {
   uint16_t listen_port() const { return listen_port_.load(std::memory_order_acquire); }
   absl::Status AddPeer(uint64_t id, std::string_view url);
   absl::Status RemovePeer(uint64_t id);
+  void MarkRemoved(uint64_t id);
   absl::Status UpdatePeer(uint64_t id, std::string_view url);
   void Send(std::vector<raftpb::Message> messages);
   void SendSnapshot(raftpb::Message message, std::filesystem::path payload_dir);
@@ -50,7 +52,7 @@ class PeerTransport::Impl {
   absl::StatusOr<asio::ip::tcp::endpoint> ResolveListenAddress();
   void AcceptNext();
   void OnAccepted(const asio::error_code& ec, asio::ip::tcp::socket socket);
-  bool IsKnownPeer(uint64_t id) const;
+  PeerStanding StandingOf(uint64_t id) const;
   void LogDrop(uint64_t to, raftpb::MessageType type, LogThrottle::Event event,
                std::string_view why);
 
@@ -69,6 +71,7 @@ class PeerTransport::Impl {
 
   mutable std::shared_mutex peers_mu_;
   absl::flat_hash_map<uint64_t, PeerLinks> peers_;
+  absl::flat_hash_set<uint64_t> removed_;  // guarded by peers_mu_
 
   // Accepted connections, so that Stop can close them.
   std::mutex inbound_mu_;
@@ -186,7 +189,7 @@ void PeerTransport::Impl::OnAccepted(const asio::error_code& ec, asio::ip::tcp::
     std::lock_guard lock(inbound_mu_);
     if (context_.stopping()) return;  // the socket closes as it goes out of scope
     auto connection = std::make_shared<InboundConnection>(
-        context_, std::move(socket), [this](uint64_t id) { return IsKnownPeer(id); });
+        context_, std::move(socket), [this](uint64_t id) { return StandingOf(id); });
     std::erase_if(inbound_, [](const auto& weak) { return weak.expired(); });
     inbound_.push_back(connection);
     connection->Start();
@@ -194,9 +197,22 @@ void PeerTransport::Impl::OnAccepted(const asio::error_code& ec, asio::ip::tcp::
   AcceptNext();
 }
 
-bool PeerTransport::Impl::IsKnownPeer(uint64_t id) const {
+PeerStanding PeerTransport::Impl::StandingOf(uint64_t id) const {
   std::shared_lock lock(peers_mu_);
-  return peers_.contains(id);
+  if (removed_.contains(id)) return PeerStanding::kRemoved;
+  return peers_.contains(id) ? PeerStanding::kPeer : PeerStanding::kUnknown;
+}
+
+void PeerTransport::Impl::MarkRemoved(uint64_t id) {
+  {
+    std::unique_lock lock(peers_mu_);
+    if (!removed_.insert(id).second) return;
+  }
+  (void)RemovePeer(id);  // NotFound when it had already been removed as a peer
+  std::lock_guard lock(inbound_mu_);
+  for (const auto& weak : inbound_) {
+    if (auto connection = weak.lock()) connection->Expel(id);
+  }
 }
 
 absl::Status PeerTransport::Impl::AddPeer(uint64_t id, std::string_view url) {
@@ -210,6 +226,10 @@ absl::Status PeerTransport::Impl::AddPeer(uint64_t id, std::string_view url) {
   if (context_.stopping()) return absl::FailedPreconditionError("transport stopped");
   if (peers_.contains(id)) {
     return absl::AlreadyExistsError(absl::StrCat("peer ", absl::Hex(id), " already added"));
+  }
+  if (removed_.contains(id)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("member ", absl::Hex(id), " was removed from the cluster"));
   }
   PeerLinks links{std::make_shared<OutboundMessageStream>(context_, io_context_, id, *address),
                   std::make_shared<SnapshotSender>(context_, io_context_, id, *address)};
@@ -341,6 +361,10 @@ absl::Status PeerTransport::AddPeer(uint64_t id, std::string_view url) {
 }
 absl::Status PeerTransport::RemovePeer(uint64_t id) {
   return impl_->RemovePeer(id);
+}
+
+void PeerTransport::MarkRemoved(uint64_t id) {
+  impl_->MarkRemoved(id);
 }
 absl::Status PeerTransport::UpdatePeer(uint64_t id, std::string_view url) {
   return impl_->UpdatePeer(id, url);

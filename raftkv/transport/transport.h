@@ -83,6 +83,9 @@ class TransportHandler {
   // streamed files, each fsynced. On OK the host owns payload_dir (moves or deletes it); on an
   // error the transport deletes it and the sender learns the snapshot failed.
   virtual absl::Status OnSnapshot(raftpb::Message message, std::filesystem::path payload_dir) = 0;
+  // peer_id answered that this member was removed from the cluster for good: the removal
+  // committed without this member, which will never receive it from raft now, and should stop.
+  virtual void OnRemovedFromCluster(uint64_t peer_id) = 0;
 };
 
 // Counters since construction, for logs and a later Prometheus export.
@@ -139,6 +142,10 @@ class PeerTransport {
   absl::Status AddPeer(uint64_t id, std::string_view url);
   // Forgets the peer: closes its streams, drops its queue; its snapshots get no status.
   absl::Status RemovePeer(uint64_t id);
+  // Records that member id was removed from the cluster for good: its message streams are
+  // ended, and its connections from now on refused, with an answer that tells it so (it stops
+  // on it). Idempotent; the id can never be added again.
+  void MarkRemoved(uint64_t id);
   // Redials the peer at a new url; queued messages are kept and sent there.
   absl::Status UpdatePeer(uint64_t id, std::string_view url);
 

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "cluster_harness.h"
 #include "gtest/gtest.h"
 #include "write_load.h"
@@ -95,6 +97,30 @@ TEST_F(MembershipChangeTest, GrowShrinkAndReplaceUnderLoad) {
   EXPECT_TRUE(cluster_.WaitForSameHash(members_, In(kStepTimeout)));
   std::printf("%zu writes acknowledged, %zu failed and retried under new keys\n",
               acknowledged.size(), load_->failed());
+}
+
+// A member removed while it could not hear the cluster never receives the entry that removed
+// it (the others stop replicating to it once they apply it); its peers tell it instead, as
+// etcd's do, and it stops by itself rather than campaigning forever.
+TEST(RemovedMemberTest, AMemberRemovedWhileCutOffLearnsItFromItsPeersAndStops) {
+  ClusterOptions options;
+  options.fault_files = true;
+  LocalCluster cluster(options);
+  ASSERT_TRUE(cluster.Start(In(milliseconds(10000))));
+  std::optional<size_t> leader = cluster.WaitForLeader(In(kStepTimeout));
+  ASSERT_TRUE(leader);
+  const size_t away = (*leader + 1) % 3;
+  const std::string cut_off = absl::StrCat("drop to ", absl::Hex(cluster.slot(away).id), "\n");
+  for (size_t i = 0; i < 3; ++i) {
+    if (i != away) cluster.SetFaultRules(i, cut_off);
+  }
+  // The rules apply within their poll interval; the removal must not reach `away`.
+  std::this_thread::sleep_for(milliseconds(300));
+  ASSERT_TRUE(cluster.RemoveMember(away, In(kStepTimeout)));
+  std::optional<int> exit_status = cluster.WaitForExit(away, In(milliseconds(10000)));
+  ASSERT_TRUE(exit_status) << "removed member " << cluster.slot(away).name << " still runs";
+  EXPECT_TRUE(WIFEXITED(*exit_status) && WEXITSTATUS(*exit_status) == 0)
+      << "wait status " << *exit_status;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -63,6 +64,11 @@ class Recorder : public TransportHandler {
     cv_.notify_all();
     return absl::OkStatus();
   }
+  void OnRemovedFromCluster(uint64_t peer_id) override {
+    std::lock_guard lock(mu_);
+    removed_by_.insert(peer_id);
+    cv_.notify_all();
+  }
 
   // Waits until pred() (called under the lock) holds; false on timeout.
   bool WaitFor(const std::function<bool()>& pred, std::chrono::seconds timeout = kTimeout) {
@@ -92,6 +98,7 @@ class Recorder : public TransportHandler {
   std::vector<raftpb::Message> messages_;
   std::vector<Clock::time_point> arrivals_;
   std::map<uint64_t, int> unreachable_;
+  std::set<uint64_t> removed_by_;  // peers that said this member was removed
   std::vector<std::pair<uint64_t, bool>> snapshot_statuses_;
   std::vector<Clock::time_point> snapshot_status_times_;
   std::vector<ReceivedSnapshot> snapshots_;
@@ -326,6 +333,35 @@ TEST_F(TransportTest, ManySmallMessagesArriveInOrderBetweenThreeMembers) {
     }
     return true;
   }));
+}
+
+TEST_F(TransportTest, ARemovedMemberIsToldSoOnItsStreamAndWhenItDialsAgain) {
+  Member& a = AddMember(1);
+  Member& b = AddMember(2);
+  Connect(a, b);
+  // b still believes it is a member (it missed the entry that removed it); a applied it.
+  a.transport->MarkRemoved(2);
+  ASSERT_TRUE(b.recorder.WaitFor([&] { return b.recorder.removed_by_.contains(1); }));
+  EXPECT_TRUE(a.recorder.Locked([&] { return a.recorder.removed_by_.empty(); }));
+  EXPECT_EQ(a.transport->AddPeer(2, Address(b.port())).code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // A fresh dial from b (as after a restart) is answered the same way.
+  Member& c = AddMember(3);
+  c.transport->MarkRemoved(2);
+  ASSERT_TRUE(b.transport->AddPeer(3, Address(c.port())).ok());
+  b.transport->Send({MakeMessage(raftpb::MSG_HEARTBEAT, 2, 3, 0)});
+  ASSERT_TRUE(b.recorder.WaitFor([&] { return b.recorder.removed_by_.contains(3); }));
+  EXPECT_TRUE(c.recorder.Locked([&] { return c.recorder.messages_.empty(); }));
+}
+
+TEST_F(TransportTest, AnUnknownSenderIsRefusedButNotToldItWasRemoved) {
+  Member& a = AddMember(1);
+  Member& b = AddMember(2);
+  ASSERT_TRUE(b.transport->AddPeer(1, Address(a.port())).ok());  // a has not added b
+  b.transport->Send({MakeMessage(raftpb::MSG_HEARTBEAT, 2, 1, 0)});
+  ASSERT_TRUE(b.recorder.WaitFor([&] { return !b.recorder.unreachable_.empty(); }));
+  EXPECT_TRUE(b.recorder.Locked([&] { return b.recorder.removed_by_.empty(); }));
 }
 
 TEST_F(TransportTest, ReconnectsAfterThePeerRestarts) {
