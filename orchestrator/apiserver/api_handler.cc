@@ -23,8 +23,10 @@
 #include "orchestrator/api/table.h"
 #include "orchestrator/api/validation.h"
 #include "orchestrator/api/yaml.h"
+#include "orchestrator/apiserver/openapi_routes.h"
 #include "orchestrator/apiserver/pod_logs.h"
 #include "orchestrator/apiserver/watch_cache.h"
+#include "orchestrator/apiserver/write_field_check.h"
 #include "raftkv/errors.h"
 #include "spdlog/spdlog.h"
 
@@ -401,6 +403,7 @@ HttpResponse ApiHandler::Handle(const HttpRequest& request) {
     response.body = "ok";
     return response;
   }
+  if (std::optional<HttpResponse> openapi = ServeOpenApiV3(request)) return std::move(*openapi);
   if (is_get && request.path == "/openapi/v2") {
     // An empty protobuf openapi_v2.Document: kubectl finds no schema and skips client-side
     // validation (kubectl-api-surface notes, section 2).
@@ -463,7 +466,13 @@ HttpResponse ApiHandler::Handle(const HttpRequest& request) {
   if (!path.namespace_name.empty() && !path.resource->namespaced) {
     return StatusResponse(api::StatusNoRoute());
   }
-  return HandleResource(request, path);
+  // fieldValidation (write_field_check.h): refuse or warn before the write runs.
+  WriteFieldCheck fields =
+      CheckWriteFields(request, *path.resource, path.subresource, path.namespace_name, path.name);
+  if (fields.refusal.has_value()) return std::move(*fields.refusal);
+  HttpResponse response = HandleResource(request, path);
+  AddFieldWarnings(response, fields.warnings);
+  return response;
 }
 
 HttpResponse ApiHandler::HandleResource(const HttpRequest& request, const ResourcePath& path) {

@@ -28,6 +28,19 @@ int HexValue(char c) {
   return -1;
 }
 
+// The handler's extra header fields: Cache-Control replaces the default, others are added
+// (Warning may appear several times).
+template <typename Message>
+void AddHeaders(Message& message, const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& [name, value] : headers) {
+    if (boost::beast::iequals(name, "Cache-Control")) {
+      message.set(http::field::cache_control, value);
+    } else {
+      message.insert(name, value);
+    }
+  }
+}
+
 HttpRequest ToHttpRequest(http::request<http::string_body>& message) {
   HttpRequest request;
   request.method = std::string(message.method_string());
@@ -160,6 +173,7 @@ struct HttpServer::Impl {
                                                 version};
         header.set(http::field::content_type, response.content_type);
         header.set(http::field::cache_control, "no-cache, private");
+        AddHeaders(header, response.headers);
         header.chunked(true);
         header.keep_alive(keep_alive);
         http::response_serializer<http::empty_body> serializer{header};
@@ -173,6 +187,7 @@ struct HttpServer::Impl {
                                                 version};
         reply.set(http::field::content_type, response.content_type);
         reply.set(http::field::cache_control, "no-cache, private");
+        AddHeaders(reply, response.headers);
         reply.body() = std::move(response.body);
         reply.keep_alive(keep_alive);
         reply.prepare_payload();

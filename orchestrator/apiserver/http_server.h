@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -45,6 +47,9 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Further header fields, in order; a name may repeat (Warning). A Cache-Control here
+  // replaces the default "no-cache, private".
+  std::vector<std::pair<std::string, std::string>> headers;
   // When set, the response is chunked and this writes the body; it returns when done.
   std::function<void(ChunkSink&)> stream;
 };
