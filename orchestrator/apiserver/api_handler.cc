@@ -38,6 +38,9 @@ using api::Json;
 constexpr int kPatchAttempts = 5;
 // How often an idle watch checks whether its client is still there.
 constexpr absl::Duration kClientCheck = absl::Milliseconds(500);
+// How long a consistent list waits for the watch cache to take the store's latest changes
+// before it reads the store instead (upstream's consistent list from cache waits 3 s too).
+constexpr absl::Duration kCacheCatchUp = absl::Seconds(3);
 
 HttpResponse JsonResponse(int status, const Json& body) {
   HttpResponse response;
@@ -214,6 +217,68 @@ bool DecodeContinue(const std::string& token, int64_t& revision, std::string& ne
   return true;
 }
 
+// A list answer around objects serialized once: the envelope api::ListDocument(...).dump()
+// makes, byte for byte (nlohmann writes keys sorted), written around the cached texts.
+std::string ListBody(const api::ResourceInfo& resource,
+                     const std::vector<const CachedObject*>& items,
+                     std::string_view resource_version, std::string_view continue_token) {
+  size_t size = 128 + resource_version.size() + continue_token.size();
+  for (const CachedObject* item : items)
+    size += item->text.size() + 1;
+  std::string body;
+  body.reserve(size);
+  absl::StrAppend(&body, R"({"apiVersion":")", resource.ApiVersion(), R"(","items":[)");
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i != 0) body.push_back(',');
+    body.append(items[i]->text);
+  }
+  body.append(R"(],"kind":")").append(resource.list_kind).append(R"(","metadata":{)");
+  if (!continue_token.empty()) {
+    body.append(R"("continue":")").append(continue_token).append(R"(",)");
+  }
+  body.append(R"("resourceVersion":")").append(resource_version).append(R"("}})");
+  return body;
+}
+
+// What a list's resourceVersion and resourceVersionMatch ask for (upstream's semantics).
+struct ListRevision {
+  enum class Match { kConsistent, kNotOlderThan, kExact };
+  Match match = Match::kConsistent;  // no resourceVersion: the latest state
+  int64_t revision = 0;              // "0" is NotOlderThan 0: any state
+};
+
+absl::StatusOr<ListRevision> ParseListRevision(const HttpRequest& request, bool paged) {
+  const std::string resource_version = request.Query("resourceVersion");
+  const std::string match = request.Query("resourceVersionMatch");
+  ListRevision wanted;
+  if (resource_version.empty()) {
+    if (!match.empty()) {
+      return absl::InvalidArgumentError(
+          "resourceVersionMatch is forbidden unless resourceVersion is provided");
+    }
+    return wanted;
+  }
+  if (!absl::SimpleAtoi(resource_version, &wanted.revision) || wanted.revision < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid resource version: ", resource_version));
+  }
+  if (match == "Exact") {
+    if (wanted.revision == 0) {
+      return absl::InvalidArgumentError(
+          "resourceVersionMatch \"Exact\" is forbidden for resourceVersion \"0\"");
+    }
+    wanted.match = ListRevision::Match::kExact;
+  } else if (match.empty() || match == "NotOlderThan") {
+    // Without a match, a paged list at a nonzero resourceVersion is exact (legacy semantics).
+    const bool legacy_exact = match.empty() && paged && wanted.revision != 0;
+    wanted.match = legacy_exact ? ListRevision::Match::kExact : ListRevision::Match::kNotOlderThan;
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("resourceVersionMatch: Unsupported value: \"", match,
+                     "\": supported values: \"Exact\", \"NotOlderThan\", \"\""));
+  }
+  return wanted;
+}
+
 struct Selectors {
   api::LabelSelector labels;
   api::FieldSelector fields;
@@ -276,13 +341,13 @@ struct WatchStream {
   bool bookmarks = false;
   absl::Duration bookmark_interval = absl::Minutes(1);
   absl::Time deadline = absl::InfiniteFuture();
-  std::vector<Json> initial;
+  std::vector<std::shared_ptr<const CachedObject>> initial;
   bool first_table = true;
 
-  bool Passes(const std::optional<Json>& object) const {
-    return object.has_value() &&
-           (namespace_name.empty() || api::NamespaceOf(*object) == namespace_name) &&
-           selectors.Matches(*object);
+  bool Passes(const CachedObject* object) const {
+    return object != nullptr &&
+           (namespace_name.empty() || api::NamespaceOf(object->object) == namespace_name) &&
+           selectors.Matches(object->object);
   }
 
   std::string Line(std::string_view type, const Json& object, const std::string& text) {
@@ -292,11 +357,19 @@ struct WatchStream {
 
   // The event's line for this watcher, "" when it does not concern it.
   std::string EventLine(const CachedEvent& event) {
-    const bool after = Passes(event.object);
-    const bool before = Passes(event.previous);
-    if (after) return Line(before ? "MODIFIED" : "ADDED", *event.object, event.object_text);
-    if (before) return Line("DELETED", *event.previous, event.previous_text);
-    return "";
+    const bool after = Passes(event.object.get());
+    const bool before = Passes(event.previous.get());
+    if (after) {
+      return Line(before ? "MODIFIED" : "ADDED", event.object->object, event.object->text);
+    }
+    if (!before) return "";
+    if (event.object == nullptr) {
+      return Line("DELETED", event.previous->object, event.previous->text);
+    }
+    // It left the selection: its last state at the event's revision, as upstream reports it.
+    Json last = event.previous->object;
+    api::EnsureObject(last, "metadata")["resourceVersion"] = std::to_string(event.revision);
+    return Line("DELETED", last, last.dump());
   }
 
   // BOOKMARK: an object of the kind with only metadata.resourceVersion.
@@ -322,11 +395,8 @@ struct WatchStream {
   }
 
   void Run(ChunkSink& sink) {
-    for (const Json& object : initial) {
-      if (!sink.Write(
-              WatchEventLine("ADDED", object, table ? resource : nullptr, first_table, include))) {
-        return;
-      }
+    for (const std::shared_ptr<const CachedObject>& object : initial) {
+      if (!sink.Write(Line("ADDED", object->object, object->text))) return;
     }
     initial.clear();
     absl::Time next_bookmark = NextBookmark(absl::Now());
@@ -347,6 +417,69 @@ struct WatchStream {
     }
   }
 };
+
+// The objects a list asks for from the resource's watch cache; an error when the store must
+// answer: an exact revision, a later page whose range changed since the first, a cache that
+// does not catch up with the store in time, or a revision newer than the store's.
+absl::StatusOr<WatchCache::Snapshot> CachedList(WatchCache& cache, const std::string& prefix,
+                                                const ListRevision& wanted,
+                                                int64_t continue_revision,
+                                                const std::string& next_key) {
+  // A later page: from the cache while nothing in its range changed since the first.
+  if (continue_revision != 0) return cache.AtRevision(prefix, next_key, continue_revision);
+  switch (wanted.match) {
+    case ListRevision::Match::kExact:
+      return absl::FailedPreconditionError("an exact revision is read from the store");
+    case ListRevision::Match::kNotOlderThan: {
+      absl::StatusOr<WatchCache::Snapshot> current = cache.Current(prefix);
+      if (!current.ok() || current->revision >= wanted.revision) return current;
+      break;  // the cache is behind the revision asked for: as new as the store's now
+    }
+    case ListRevision::Match::kConsistent:
+      break;
+  }
+  absl::StatusOr<WatchCache::Snapshot> consistent =
+      cache.Consistent(prefix, absl::Now() + kCacheCatchUp);
+  if (!consistent.ok()) {
+    spdlog::warn("apiserver: list of {} from the store: {}", prefix,
+                 consistent.status().ToString());
+    return consistent.status();
+  }
+  if (consistent->revision < wanted.revision) {
+    return absl::FailedPreconditionError("the revision asked for is newer than the store's");
+  }
+  return consistent;
+}
+
+// A list's answer from cached objects: at most `limit` (0: all) that pass the selectors, with
+// a continue token at the snapshot's revision when objects remain after them.
+HttpResponse ListFromSnapshot(const HttpRequest& request, const api::ResourceInfo& resource,
+                              const Selectors& selectors, int64_t limit,
+                              const WatchCache::Snapshot& snapshot) {
+  std::vector<const CachedObject*> items;
+  std::string continue_token;
+  for (const std::shared_ptr<const CachedObject>& object : snapshot.objects) {
+    if (limit != 0 && static_cast<int64_t>(items.size()) == limit) {
+      // Objects remain after the page: the next one starts after its last key.
+      continue_token = EncodeContinue(snapshot.revision, items.back()->key + '\0');
+      break;
+    }
+    if (selectors.Matches(object->object)) items.push_back(object.get());
+  }
+  const std::string resource_version = std::to_string(snapshot.revision);
+  if (WantsTable(request)) {
+    std::vector<Json> objects;
+    objects.reserve(items.size());
+    for (const CachedObject* item : items)
+      objects.push_back(item->object);
+    return JsonResponse(
+        200, api::TableDocument(resource.id, objects, resource_version, continue_token, absl::Now(),
+                                IncludeObjectOf(request)));
+  }
+  HttpResponse response;
+  response.body = ListBody(resource, items, resource_version, continue_token);
+  return response;
+}
 
 }  // namespace
 
@@ -384,6 +517,11 @@ ApiHandler::ApiHandler(raftkv::KV& kv, std::string server_address, ApiHandlerOpt
 ApiHandler::~ApiHandler() {
   for (auto& [kind, cache] : watch_caches_)
     cache->Stop();
+}
+
+std::shared_ptr<WatchCache> ApiHandler::watch_cache(api::Kind kind) const {
+  auto found = watch_caches_.find(kind);
+  return found == watch_caches_.end() ? nullptr : found->second;
 }
 
 absl::StatusOr<int64_t> ApiHandler::LeaseFor(const api::ResourceInfo& resource) {
@@ -543,17 +681,32 @@ HttpResponse ApiHandler::List(const HttpRequest& request, const ResourcePath& pa
   if (!token.empty() && !DecodeContinue(token, revision, next_key)) {
     return StatusResponse(api::StatusBadRequest("invalid continue token"));
   }
+  absl::StatusOr<ListRevision> wanted = ParseListRevision(request, limit != 0);
+  if (!wanted.ok())
+    return StatusResponse(api::StatusBadRequest(std::string(wanted.status().message())));
+  if (!token.empty() && !request.Query("resourceVersion").empty()) {
+    return StatusResponse(
+        api::StatusBadRequest("specifying resource version is not allowed when using continue"));
+  }
   const std::string prefix = ObjectPrefix(*path.resource, path.namespace_name);
+  if (auto cache = watch_caches_.find(path.resource->id); cache != watch_caches_.end()) {
+    absl::StatusOr<WatchCache::Snapshot> cached =
+        CachedList(*cache->second, prefix, *wanted, revision, next_key);
+    if (cached.ok()) return ListFromSnapshot(request, *path.resource, *selectors, limit, *cached);
+  }
+  if (wanted->match == ListRevision::Match::kExact) revision = wanted->revision;
   std::vector<Json> items;
   bool more = false;
   do {
-    const int64_t wanted = limit == 0 ? 0 : limit - static_cast<int64_t>(items.size());
-    absl::StatusOr<ObjectStore::Page> page = store_.List(prefix, next_key, revision, wanted);
+    const int64_t page_size = limit == 0 ? 0 : limit - static_cast<int64_t>(items.size());
+    absl::StatusOr<ObjectStore::Page> page = store_.List(prefix, next_key, revision, page_size);
     if (!page.ok()) {
       if (raftkv::IsCompacted(page.status())) {
         return StatusResponse(api::StatusGone(
-            "The provided continue parameter is too old to display a consistent list result. "
-            "You can start a new list without the continue parameter."));
+            token.empty()
+                ? "The resourceVersion for the provided list is too old."
+                : "The provided continue parameter is too old to display a consistent list "
+                  "result. You can start a new list without the continue parameter."));
       }
       return StoreError(page.status());
     }
@@ -608,25 +761,28 @@ HttpResponse ApiHandler::Watch(const HttpRequest& request, const ResourcePath& p
   stream.include = IncludeObjectOf(request);
   stream.bookmarks = request.Query("allowWatchBookmarks") == "true";
   stream.bookmark_interval = options_.bookmark_interval;
-  int64_t start = 0;
-  const std::string resource_version = request.Query("resourceVersion");
-  if (resource_version.empty() || resource_version == "0") {
-    // From now: the current objects as ADDED first, then the changes after that list.
-    absl::StatusOr<ObjectStore::Page> page =
-        store_.List(ObjectPrefix(*path.resource, path.namespace_name), "", 0, 0);
-    if (!page.ok()) return StoreError(page.status());
-    start = page->revision;
-    for (StoredObject& stored : page->objects) {
-      if (stream.selectors.Matches(stored.object))
-        stream.initial.push_back(std::move(stored.object));
-    }
-  } else if (!absl::SimpleAtoi(resource_version, &start) || start < 0) {
-    return StatusResponse(
-        api::StatusBadRequest(absl::StrCat("invalid resource version: ", resource_version)));
-  }
   int64_t timeout_seconds = 0;
   if (absl::SimpleAtoi(request.Query("timeoutSeconds"), &timeout_seconds) && timeout_seconds > 0) {
     stream.deadline = absl::Now() + absl::Seconds(timeout_seconds);
+  }
+  int64_t start = 0;
+  const std::string resource_version = request.Query("resourceVersion");
+  if (resource_version.empty() || resource_version == "0") {
+    // From now: the cache's current objects as ADDED first, then the changes after them.
+    absl::StatusOr<WatchCache::Start> now =
+        stream.cache->CurrentAndFollow(ObjectPrefix(*path.resource, path.namespace_name));
+    if (!now.ok()) return StoreError(now.status());
+    for (std::shared_ptr<const CachedObject>& object : now->snapshot.objects) {
+      if (stream.selectors.Matches(object->object)) stream.initial.push_back(std::move(object));
+    }
+    stream.cursor = now->cursor;
+    HttpResponse response;
+    response.stream = [stream = std::move(stream)](ChunkSink& sink) mutable { stream.Run(sink); };
+    return response;
+  }
+  if (!absl::SimpleAtoi(resource_version, &start) || start < 0) {
+    return StatusResponse(
+        api::StatusBadRequest(absl::StrCat("invalid resource version: ", resource_version)));
   }
   absl::StatusOr<WatchCache::Cursor> cursor = stream.cache->ReadAfter(start);
   HttpResponse response;

@@ -47,6 +47,9 @@ class ApiHandler {
 
   HttpResponse Handle(const HttpRequest& request);
 
+  // The watch cache of a resource (null when it has none), for diagnostics and tests.
+  std::shared_ptr<WatchCache> watch_cache(api::Kind kind) const;
+
  private:
   struct ResourcePath;
 

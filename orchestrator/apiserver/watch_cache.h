@@ -1,17 +1,24 @@
-// The watch cache (Kubernetes' cacher, reduced to its fan-out): one raftkv watch per resource
-// prefix feeds a ring of its recent events, decoded and serialized once, and every HTTP
-// watcher of that resource reads the ring from its own position. A watcher resumes from any
-// resourceVersion the ring still covers without touching the store; an older one is refused
-// as "too old" (410), as upstream's cache refuses revisions below its window.
+// The watch cache (Kubernetes' cacher): one raftkv watch per resource prefix keeps the
+// current state of every object of the resource and a ring of its recent events, each object
+// version decoded and serialized once and shared by the state, the ring and every reader.
 //
-// Threads: a pump thread per cache takes the store watch's responses and appends to the ring;
-// readers wait on a condition variable on their own (connection) threads. The ring is the
-// one piece of shared state, under the cache's mutex; events are immutable once appended.
+// The state starts as a store list at a revision L and follows the watch from L + 1, so it is
+// exactly the store's at the cache's current revision. Lists are answered from it (upstream's
+// list from the watch cache, and its ConsistentListFromCache); every HTTP watcher of the
+// resource reads the ring from its own position. A watcher resumes from any resourceVersion
+// the ring still covers without touching the store; an older one is refused as "too old"
+// (410), as upstream's cache refuses revisions below its window. When the store watch ends
+// with its history compacted, the cache lists again and readers end (they re-list).
+//
+// Threads: a pump thread per cache lists, takes the store watch's responses and applies them;
+// readers wait on a condition variable on their own (connection) threads. The state and the
+// ring are the shared state, under the cache's mutex; objects and events are immutable.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,22 +33,31 @@
 
 namespace orch::apiserver {
 
-// One change of one object as the store reported it. Both versions carry the event's
-// revision as resourceVersion (a deleted object's last state is reported at the revision of
-// the delete, as upstream does).
+// One version of one object, decoded and serialized once.
+struct CachedObject {
+  std::string key;
+  api::Json object;  // with metadata.resourceVersion = revision
+  std::string text;  // object.dump(), for every list and watcher
+  int64_t revision = 0;
+};
+
+// One change of one object as the store reported it.
 struct CachedEvent {
   int64_t revision = 0;
-  std::optional<api::Json> object;    // after the change; absent for a delete
-  std::optional<api::Json> previous;  // before it; absent for a create
-  std::string object_text;            // object->dump(), made once for every watcher
-  std::string previous_text;
+  std::shared_ptr<const CachedObject> object;  // after the change; null for a delete
+  // Before it; null for a create. For a delete it carries the delete's revision as
+  // resourceVersion (upstream reports a deleted object's last state so); otherwise it is the
+  // version the state held, at its own revision.
+  std::shared_ptr<const CachedObject> previous;
+
+  const std::string& key() const { return object != nullptr ? object->key : previous->key; }
 };
 
 class WatchCache {
  public:
-  // Watches every key under `prefix` from now on, keeping the last `capacity` events. The
-  // store watch is established on the pump thread (retried until it succeeds), so a cache
-  // can be made before the store answers.
+  // Lists and then watches every key under `prefix`, keeping the last `capacity` events. The
+  // list and the store watch are made on the pump thread (retried until they succeed), so a
+  // cache can be made before the store answers.
   WatchCache(raftkv::KV& kv, std::string prefix, size_t capacity);
   ~WatchCache();  // Stop()
   WatchCache(const WatchCache&) = delete;
@@ -74,11 +90,72 @@ class WatchCache {
   int64_t oldest_revision();
   int64_t current_revision();
 
+  // Objects of one key range as the store held them at `revision`.
+  struct Snapshot {
+    int64_t revision = 0;
+    std::vector<std::shared_ptr<const CachedObject>> objects;  // in key order
+  };
+  // The objects with keys in [from, PrefixEnd(prefix)) (from "" = prefix) at the cache's
+  // current revision. Unavailable until the initial list is in, or after Stop().
+  absl::StatusOr<Snapshot> Current(std::string_view prefix, std::string_view from = "");
+  // The objects under `prefix` at a revision at least as new as the store's when called
+  // (upstream's consistent list from cache). One linearizable keys-only range read tells
+  // whether anything under `prefix` changed after the cache's revision (raftkv's client
+  // offers no on-demand progress notification, and the store's revision moves with every
+  // other resource too): if nothing did, the cache's objects are the store's at the read's
+  // revision; else it waits for the cache to take those changes, until `deadline`
+  // (DeadlineExceeded: the caller reads the store).
+  absl::StatusOr<Snapshot> Consistent(const std::string& prefix, absl::Time deadline);
+  // The objects with keys in [from, PrefixEnd(prefix)) at exactly `revision`, when the cache
+  // can tell them: it is at or past `revision`, its ring covers every event after it, and
+  // none of those touched the range (later pages of a list). FailedPrecondition otherwise.
+  absl::StatusOr<Snapshot> AtRevision(std::string_view prefix, std::string_view from,
+                                      int64_t revision);
+
+  // The current objects under `prefix` and a reader of the events after them, taken
+  // together (a watch from now). Unavailable when the cache is not ready within `wait`.
+  struct Start {
+    Snapshot snapshot;
+    Cursor cursor;
+  };
+  absl::StatusOr<Start> CurrentAndFollow(std::string_view prefix,
+                                         absl::Duration wait = absl::Seconds(5));
+
+  // How many snapshots (lists, later pages, watch starts) the cache took: a diagnostic, and
+  // how tests tell a cached answer from a store read.
+  uint64_t snapshots_served();
+
+  // For tests of a lost store watch: Pause ends the store watch (returning once it is gone)
+  // and holds the pump; Resume lets it watch again from its last revision, as after a lost
+  // connection (if the store compacted that history meanwhile, the cache lists again).
+  void PauseStoreWatchForTesting();
+  void ResumeStoreWatchForTesting();
+
  private:
   void Pump();
-  // (Re)establishes the store watch from `start_revision` (0: now); false once stopping.
-  bool Establish(int64_t start_revision);
+  // Lists the prefix, replaces the state with it and watches from after the list's revision
+  // (retried until it succeeds); false once stopping.
+  bool Relist();
+  using ObjectMap = std::map<std::string, std::shared_ptr<const CachedObject>, std::less<>>;
+  struct Listing {
+    int64_t revision = 0;
+    ObjectMap objects;
+  };
+  // The prefix's objects at the store's current revision (read in pages at that revision).
+  absl::StatusOr<Listing> ListStore();
+  // Watches from `start_revision` (retried until the store accepts); false once stopping.
+  bool Watch(int64_t start_revision);
+  // Holds the pump without a store watch while a test asks; false once stopping.
+  bool HoldWhilePaused();
+  // Applies one response to the state and the ring.
   void Append(const raftkv::WatchResponse& response);
+  // The events of one response, decoded, each previous version taken from the state (read
+  // without the mutex: the pump is the state's only writer).
+  std::vector<std::shared_ptr<const CachedEvent>> Decode(const raftkv::WatchResponse& response);
+  // The entries in [from, PrefixEnd(prefix)) (from "" = prefix); the caller holds mutex_.
+  Snapshot Copy(std::string_view prefix, std::string_view from) const;
+  // Waits until the cache is ready (or stopping); whether it is ready.
+  bool WaitReady(std::unique_lock<std::mutex>& lock, absl::Duration wait);
 
   raftkv::KV& kv_;
   const std::string prefix_;
@@ -93,6 +170,11 @@ class WatchCache {
   int64_t floor_revision_ = 0;    // guarded by mutex_: every event after it is in the ring
   int64_t current_revision_ = 0;  // guarded by mutex_
   uint64_t epoch_ = 0;            // guarded by mutex_: bumped when events were lost
+  // guarded by mutex_: key -> the object's version at current_revision_
+  ObjectMap objects_;
+  bool pause_requested_ = false;   // guarded by mutex_: Pause/ResumeStoreWatchForTesting
+  bool paused_ = false;            // guarded by mutex_
+  uint64_t snapshots_served_ = 0;  // guarded by mutex_
 
   std::unique_ptr<raftkv::Watcher> watcher_;  // used by the pump thread only
   std::thread pump_;
