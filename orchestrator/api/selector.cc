@@ -431,40 +431,63 @@ std::string BoolText(const Json& object, std::initializer_list<std::string_view>
 
 }  // namespace
 
-bool SupportsFieldLabel(Kind kind, std::string_view field) {
-  if (field == "metadata.name") return true;
-  if (field == "metadata.namespace") return ResourceFor(kind).namespaced;
-  static const std::vector<std::string_view> kPod = {
-      "spec.nodeName",    "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-      "spec.hostNetwork", "status.phase",       "status.podIP",       "status.nominatedNodeName"};
-  static const std::vector<std::string_view> kEvent = {"involvedObject.kind",
-                                                       "involvedObject.namespace",
-                                                       "involvedObject.name",
-                                                       "involvedObject.uid",
-                                                       "involvedObject.apiVersion",
-                                                       "involvedObject.resourceVersion",
-                                                       "involvedObject.fieldPath",
-                                                       "reason",
-                                                       "reportingComponent",
-                                                       "source",
-                                                       "type"};
-  auto contains = [&](const std::vector<std::string_view>& fields) {
-    return std::find(fields.begin(), fields.end(), field) != fields.end();
-  };
+std::vector<std::string_view> FieldLabels(Kind kind) {
+  std::vector<std::string_view> labels = {"metadata.name"};
+  if (ResourceFor(kind).namespaced) labels.push_back("metadata.namespace");
   switch (kind) {
     case Kind::kPod:
-      return contains(kPod);
+      labels.insert(labels.end(),
+                    {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
+                     "spec.serviceAccountName", "spec.hostNetwork", "status.phase",
+                     "status.podIP", "status.nominatedNodeName"});
+      break;
     case Kind::kEvent:
-      return contains(kEvent);
+      labels.insert(labels.end(),
+                    {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+                     "involvedObject.uid", "involvedObject.apiVersion",
+                     "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
+                     "reportingComponent", "source", "type"});
+      break;
     case Kind::kNode:
-      return field == "spec.unschedulable";
+      labels.push_back("spec.unschedulable");
+      break;
     case Kind::kNamespace:
-      return field == "status.phase";
+      labels.push_back("status.phase");
+      break;
     case Kind::kReplicaSet:
-      return field == "status.replicas";
+      labels.push_back("status.replicas");
+      break;
     default:
-      return false;
+      break;
   }
+  return labels;
+}
+
+bool SupportsFieldLabel(Kind kind, std::string_view field) {
+  const std::vector<std::string_view> labels = FieldLabels(kind);
+  return std::find(labels.begin(), labels.end(), field) != labels.end();
+}
+
+Json SelectableFields(Kind kind, const Json& object) {
+  Json view = Json::object();
+  // Each field label is the member at its dotted path (Event's "source" reads the whole
+  // source object), so copying those paths keeps every value FieldLabelValue reads.
+  std::vector<std::string_view> paths = FieldLabels(kind);
+  paths.push_back("metadata.labels");
+  for (std::string_view path : paths) {
+    const std::vector<std::string> parts = SplitUnescaped(path, '.');
+    const Json* value = &object;
+    for (const std::string& part : parts) {
+      value = Member(*value, part);
+      if (value == nullptr) break;
+    }
+    if (value == nullptr) continue;
+    Json* copy = &view;
+    for (size_t i = 0; i + 1 < parts.size(); ++i)
+      copy = &EnsureObject(*copy, parts[i]);
+    (*copy)[parts.back()] = *value;
+  }
+  return view;
 }
 
 std::string FieldLabelValue(Kind kind, const Json& object, std::string_view field) {

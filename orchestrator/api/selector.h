@@ -76,6 +76,12 @@ class FieldSelector {
 // Field selector labels a resource supports, and an object's value for one of them
 // ("" when unset; booleans as "true"/"false").
 bool SupportsFieldLabel(Kind kind, std::string_view field);
+std::vector<std::string_view> FieldLabels(Kind kind);
 std::string FieldLabelValue(Kind kind, const Json& object, std::string_view field);
+
+// The part of `object` that namespace checks and label and field selectors read:
+// metadata.name, metadata.namespace, metadata.labels and the kind's field labels; selectors
+// match it as they match the whole object (for caches that keep only that).
+Json SelectableFields(Kind kind, const Json& object);
 
 }  // namespace orch::api

@@ -346,13 +346,13 @@ struct WatchStream {
 
   bool Passes(const CachedObject* object) const {
     return object != nullptr &&
-           (namespace_name.empty() || api::NamespaceOf(object->object) == namespace_name) &&
-           selectors.Matches(object->object);
+           (namespace_name.empty() || api::NamespaceOf(object->selectable) == namespace_name) &&
+           selectors.Matches(object->selectable);
   }
 
-  std::string Line(std::string_view type, const Json& object, const std::string& text) {
-    if (table) return WatchEventLine(type, object, resource, first_table, include);
-    return absl::StrCat(R"({"type":")", std::string(type), R"(","object":)", text, "}\n");
+  std::string Line(std::string_view type, const CachedObject& object) {
+    if (table) return WatchEventLine(type, object.Parse(), resource, first_table, include);
+    return absl::StrCat(R"({"type":")", std::string(type), R"(","object":)", object.text, "}\n");
   }
 
   // The event's line for this watcher, "" when it does not concern it.
@@ -360,16 +360,16 @@ struct WatchStream {
     const bool after = Passes(event.object.get());
     const bool before = Passes(event.previous.get());
     if (after) {
-      return Line(before ? "MODIFIED" : "ADDED", event.object->object, event.object->text);
+      return Line(before ? "MODIFIED" : "ADDED", *event.object);
     }
     if (!before) return "";
     if (event.object == nullptr) {
-      return Line("DELETED", event.previous->object, event.previous->text);
+      return Line("DELETED", *event.previous);
     }
     // It left the selection: its last state at the event's revision, as upstream reports it.
-    Json last = event.previous->object;
+    Json last = event.previous->Parse();
     api::EnsureObject(last, "metadata")["resourceVersion"] = std::to_string(event.revision);
-    return Line("DELETED", last, last.dump());
+    return WatchEventLine("DELETED", last, table ? resource : nullptr, first_table, include);
   }
 
   // BOOKMARK: an object of the kind with only metadata.resourceVersion.
@@ -396,7 +396,7 @@ struct WatchStream {
 
   void Run(ChunkSink& sink) {
     for (const std::shared_ptr<const CachedObject>& object : initial) {
-      if (!sink.Write(Line("ADDED", object->object, object->text))) return;
+      if (!sink.Write(Line("ADDED", *object))) return;
     }
     initial.clear();
     absl::Time next_bookmark = NextBookmark(absl::Now());
@@ -464,14 +464,14 @@ HttpResponse ListFromSnapshot(const HttpRequest& request, const api::ResourceInf
       continue_token = EncodeContinue(snapshot.revision, items.back()->key + '\0');
       break;
     }
-    if (selectors.Matches(object->object)) items.push_back(object.get());
+    if (selectors.Matches(object->selectable)) items.push_back(object.get());
   }
   const std::string resource_version = std::to_string(snapshot.revision);
   if (WantsTable(request)) {
     std::vector<Json> objects;
     objects.reserve(items.size());
     for (const CachedObject* item : items)
-      objects.push_back(item->object);
+      objects.push_back(item->Parse());
     return JsonResponse(
         200, api::TableDocument(resource.id, objects, resource_version, continue_token, absl::Now(),
                                 IncludeObjectOf(request)));
@@ -509,8 +509,9 @@ ApiHandler::ApiHandler(raftkv::KV& kv, std::string server_address, ApiHandlerOpt
       leases_(kv, options.event_lease_reuse_fraction) {
   for (const api::ResourceInfo& resource : api::AllResources()) {
     if (!resource.HasVerb("watch")) continue;
-    watch_caches_.emplace(resource.id, std::make_shared<WatchCache>(kv, ObjectPrefix(resource, ""),
-                                                                    options_.watch_cache_capacity));
+    watch_caches_.emplace(resource.id,
+                          std::make_shared<WatchCache>(kv, resource.id, ObjectPrefix(resource, ""),
+                                                       options_.watch_cache_capacity));
   }
 }
 
@@ -773,7 +774,7 @@ HttpResponse ApiHandler::Watch(const HttpRequest& request, const ResourcePath& p
         stream.cache->CurrentAndFollow(ObjectPrefix(*path.resource, path.namespace_name));
     if (!now.ok()) return StoreError(now.status());
     for (std::shared_ptr<const CachedObject>& object : now->snapshot.objects) {
-      if (stream.selectors.Matches(object->object)) stream.initial.push_back(std::move(object));
+      if (stream.selectors.Matches(object->selectable)) stream.initial.push_back(std::move(object));
     }
     stream.cursor = now->cursor;
     HttpResponse response;
@@ -1102,16 +1103,35 @@ HttpResponse ApiHandler::DeleteCollection(const HttpRequest& request, const Reso
   if (api::FieldErrors errors = ValidateDeleteOptions(*options); !errors.empty()) {
     return StatusResponse(api::StatusInvalid({"meta.k8s.io", "DeleteOptions"}, "", errors));
   }
-  absl::StatusOr<ObjectStore::Page> page =
-      store_.List(ObjectPrefix(resource, path.namespace_name), "", 0, 0);
-  if (!page.ok()) return StoreError(page.status());
+  // The names to delete: from the watch cache's consistent list, else from the store's.
+  const std::string prefix = ObjectPrefix(resource, path.namespace_name);
+  std::vector<std::pair<std::string, std::string>> listed;  // namespace, name
+  int64_t revision = 0;
+  absl::StatusOr<WatchCache::Snapshot> cached = absl::NotFoundError("no watch cache");
+  if (auto cache = watch_caches_.find(resource.id); cache != watch_caches_.end()) {
+    cached = cache->second->Consistent(prefix, absl::Now() + kCacheCatchUp);
+  }
+  if (cached.ok()) {
+    revision = cached->revision;
+    for (const std::shared_ptr<const CachedObject>& object : cached->objects) {
+      if (selectors->Matches(object->selectable)) {
+        listed.emplace_back(api::NamespaceOf(object->selectable), api::NameOf(object->selectable));
+      }
+    }
+  } else {
+    absl::StatusOr<ObjectStore::Page> page = store_.List(prefix, "", 0, 0);
+    if (!page.ok()) return StoreError(page.status());
+    revision = page->revision;
+    for (const StoredObject& stored : page->objects) {
+      if (selectors->Matches(stored.object))
+        listed.emplace_back(api::NamespaceOf(stored.object), api::NameOf(stored.object));
+    }
+  }
   Json items = Json::array();
-  for (const StoredObject& stored : page->objects) {
-    if (!selectors->Matches(stored.object)) continue;
+  for (const auto& [namespace_name, name] : listed) {
     // Each listed name is deleted in its latest state, as upstream's DeleteCollection does;
     // one that went meanwhile is skipped.
-    HttpResponse deleted = DeleteObject(resource, api::NamespaceOf(stored.object),
-                                        api::NameOf(stored.object), *options);
+    HttpResponse deleted = DeleteObject(resource, namespace_name, name, *options);
     if (deleted.status == 404) continue;
     if (deleted.status != 200 && deleted.status != 202) return deleted;
     absl::StatusOr<Json> object = api::ParseJson(deleted.body);
@@ -1119,7 +1139,7 @@ HttpResponse ApiHandler::DeleteCollection(const HttpRequest& request, const Reso
   }
   return JsonResponse(200, Json{{"kind", std::string(resource.list_kind)},
                                 {"apiVersion", resource.ApiVersion()},
-                                {"metadata", {{"resourceVersion", std::to_string(page->revision)}}},
+                                {"metadata", {{"resourceVersion", std::to_string(revision)}}},
                                 {"items", std::move(items)}});
 }
 

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "orchestrator/api/object.h"
+#include "orchestrator/api/selector.h"
 #include "orchestrator/apiserver/object_store.h"
 #include "raftkv/errors.h"
 #include "spdlog/spdlog.h"
@@ -24,38 +25,45 @@ std::chrono::milliseconds Remaining(absl::Time deadline) {
   return absl::ToChronoMilliseconds(std::max(deadline - absl::Now(), absl::ZeroDuration()));
 }
 
-std::shared_ptr<const CachedObject> MakeObject(std::string key, api::Json object,
-                                               int64_t revision) {
+std::shared_ptr<const CachedObject> MakeObject(api::Kind kind, std::string key,
+                                               const api::Json& object, int64_t revision) {
   auto cached = std::make_shared<CachedObject>();
   cached->key = std::move(key);
   cached->text = object.dump();
-  cached->object = std::move(object);
+  cached->selectable = api::SelectableFields(kind, object);
   cached->revision = revision;
   return cached;
 }
 
 // A stored key-value decoded, at its own revision; null (logged) when it is not an object.
-std::shared_ptr<const CachedObject> DecodeObject(const raftkv::KeyValue& kv,
+std::shared_ptr<const CachedObject> DecodeObject(api::Kind kind, const raftkv::KeyValue& kv,
                                                  std::string_view prefix) {
   absl::StatusOr<api::Json> object = DecodeStoredObject(kv, kv.mod_revision);
   if (!object.ok()) {
     spdlog::error("apiserver: watch cache {}: {}", prefix, object.status().ToString());
     return nullptr;
   }
-  return MakeObject(kv.key, std::move(*object), kv.mod_revision);
+  return MakeObject(kind, kv.key, *object, kv.mod_revision);
 }
 
 // `object` as last seen before a delete at `revision`: upstream reports it at that revision.
-std::shared_ptr<const CachedObject> AtDeleteRevision(const CachedObject& object, int64_t revision) {
-  api::Json copy = object.object;
-  api::EnsureObject(copy, "metadata")["resourceVersion"] = std::to_string(revision);
-  return MakeObject(object.key, std::move(copy), revision);
+std::shared_ptr<const CachedObject> AtDeleteRevision(api::Kind kind, const CachedObject& object,
+                                                     int64_t revision) {
+  api::Json last = object.Parse();
+  api::EnsureObject(last, "metadata")["resourceVersion"] = std::to_string(revision);
+  return MakeObject(kind, object.key, last, revision);
 }
 
 }  // namespace
 
-WatchCache::WatchCache(raftkv::KV& kv, std::string prefix, size_t capacity)
-    : kv_(kv), prefix_(std::move(prefix)), capacity_(std::max<size_t>(capacity, 1)) {
+api::Json CachedObject::Parse() const {
+  // The text is the cache's own serialization of a JSON object: it parses.
+  absl::StatusOr<api::Json> object = api::ParseJson(text);
+  return object.ok() ? *std::move(object) : api::Json::object();
+}
+
+WatchCache::WatchCache(raftkv::KV& kv, api::Kind kind, std::string prefix, size_t capacity)
+    : kv_(kv), kind_(kind), prefix_(std::move(prefix)), capacity_(std::max<size_t>(capacity, 1)) {
   pump_ = std::thread([this] { Pump(); });
 }
 
@@ -83,7 +91,7 @@ absl::StatusOr<WatchCache::Listing> WatchCache::ListStore() {
     if (!page.ok()) return page.status();
     if (options.revision == 0) options.revision = page->header.revision;
     for (const raftkv::KeyValue& kv : page->kvs) {
-      std::shared_ptr<const CachedObject> object = DecodeObject(kv, prefix_);
+      std::shared_ptr<const CachedObject> object = DecodeObject(kind_, kv, prefix_);
       if (object != nullptr) listing.objects.emplace_hint(listing.objects.end(), kv.key, object);
     }
     if (!page->more || page->kvs.empty()) break;
@@ -214,10 +222,10 @@ std::vector<std::shared_ptr<const CachedEvent>> WatchCache::Decode(
     }
     // A put that does not decode (logged) leaves the object unservable: as a delete.
     if (change.type == raftkv::WatchEvent::Type::kPut) {
-      event->object = DecodeObject(change.kv, prefix_);
+      event->object = DecodeObject(kind_, change.kv, prefix_);
     }
     if (event->object == nullptr && event->previous != nullptr) {
-      event->previous = AtDeleteRevision(*event->previous, event->revision);
+      event->previous = AtDeleteRevision(kind_, *event->previous, event->revision);
     }
     latest[change.kv.key] = event->object;
     if (event->object == nullptr && event->previous == nullptr) continue;  // nothing to tell

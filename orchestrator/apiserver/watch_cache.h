@@ -29,16 +29,23 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "orchestrator/api/json.h"
+#include "orchestrator/api/registry.h"
 #include "raftkv/kv.h"
 
 namespace orch::apiserver {
 
-// One version of one object, decoded and serialized once.
+// One version of one object, serialized once for every list and watcher. Only what
+// namespace checks and selectors read stays decoded: a whole decoded object costs several
+// times its text (about 10 KB for a 1.4 KB pod), so the whole one is parsed again from the
+// text where it is needed (Tables, and a watcher's rare DELETED for an object leaving its
+// selection).
 struct CachedObject {
   std::string key;
-  api::Json object;  // with metadata.resourceVersion = revision
-  std::string text;  // object.dump(), for every list and watcher
+  std::string text;      // the object, with metadata.resourceVersion = revision
+  api::Json selectable;  // api::SelectableFields of the object
   int64_t revision = 0;
+
+  api::Json Parse() const;  // the whole object
 };
 
 // One change of one object as the store reported it.
@@ -58,7 +65,7 @@ class WatchCache {
   // Lists and then watches every key under `prefix`, keeping the last `capacity` events. The
   // list and the store watch are made on the pump thread (retried until they succeed), so a
   // cache can be made before the store answers.
-  WatchCache(raftkv::KV& kv, std::string prefix, size_t capacity);
+  WatchCache(raftkv::KV& kv, api::Kind kind, std::string prefix, size_t capacity);
   ~WatchCache();  // Stop()
   WatchCache(const WatchCache&) = delete;
   WatchCache& operator=(const WatchCache&) = delete;
@@ -158,6 +165,7 @@ class WatchCache {
   bool WaitReady(std::unique_lock<std::mutex>& lock, absl::Duration wait);
 
   raftkv::KV& kv_;
+  const api::Kind kind_;
   const std::string prefix_;
   const size_t capacity_;
 
