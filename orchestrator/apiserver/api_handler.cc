@@ -217,28 +217,74 @@ bool DecodeContinue(const std::string& token, int64_t& revision, std::string& ne
   return true;
 }
 
-// A list answer around objects serialized once: the envelope api::ListDocument(...).dump()
-// makes, byte for byte (nlohmann writes keys sorted), written around the cached texts.
-std::string ListBody(const api::ResourceInfo& resource,
-                     const std::vector<const CachedObject*>& items,
-                     std::string_view resource_version, std::string_view continue_token) {
-  size_t size = 128 + resource_version.size() + continue_token.size();
-  for (const CachedObject* item : items)
-    size += item->text.size() + 1;
-  std::string body;
-  body.reserve(size);
-  absl::StrAppend(&body, R"({"apiVersion":")", resource.ApiVersion(), R"(","items":[)");
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i != 0) body.push_back(',');
-    body.append(items[i]->text);
+// A list's answer around objects serialized once: the envelope api::ListDocument(...).dump()
+// makes, byte for byte (nlohmann writes keys sorted), written around the cached texts. Small
+// answers are one body; larger ones stream in chunks of about kListChunk, so that no answer
+// needs one buffer of its whole size (a list of 10,000 pods is 13.6 MB).
+constexpr size_t kListChunk = 256 * 1024;
+
+class ListWriter {
+ public:
+  ListWriter(const api::ResourceInfo& resource,
+             std::vector<std::shared_ptr<const CachedObject>> items, std::string resource_version,
+             std::string continue_token)
+      : resource_(resource),
+        items_(std::move(items)),
+        resource_version_(std::move(resource_version)),
+        continue_token_(std::move(continue_token)) {}
+
+  size_t size() const {
+    size_t size = 128 + resource_version_.size() + continue_token_.size();
+    for (const std::shared_ptr<const CachedObject>& item : items_)
+      size += item->text.size() + 1;
+    return size;
   }
-  body.append(R"(],"kind":")").append(resource.list_kind).append(R"(","metadata":{)");
-  if (!continue_token.empty()) {
-    body.append(R"("continue":")").append(continue_token).append(R"(",)");
+
+  // Hands the text to `write` in pieces of at least `chunk` bytes (but the last); stops
+  // when `write` returns false.
+  template <typename Write>
+  void WriteTo(size_t chunk, Write write) const {
+    std::string piece =
+        absl::StrCat(R"({"apiVersion":")", resource_.ApiVersion(), R"(","items":[)");
+    for (size_t i = 0; i < items_.size(); ++i) {
+      if (i != 0) piece.push_back(',');
+      piece.append(items_[i]->text);
+      if (piece.size() >= chunk) {
+        if (!write(piece)) return;
+        piece.clear();
+      }
+    }
+    piece.append(R"(],"kind":")").append(resource_.list_kind).append(R"(","metadata":{)");
+    if (!continue_token_.empty()) {
+      piece.append(R"("continue":")").append(continue_token_).append(R"(",)");
+    }
+    piece.append(R"("resourceVersion":")").append(resource_version_).append(R"("}})");
+    write(piece);
   }
-  body.append(R"("resourceVersion":")").append(resource_version).append(R"("}})");
-  return body;
-}
+
+  HttpResponse Response() && {
+    HttpResponse response;
+    const size_t total = size();
+    if (total <= kListChunk) {
+      response.body.reserve(total);
+      WriteTo(total, [&response](const std::string& piece) {
+        response.body.append(piece);
+        return true;
+      });
+      return response;
+    }
+    response.stream = [writer = std::move(*this)](ChunkSink& sink) {
+      writer.WriteTo(kListChunk, [&sink](const std::string& piece) { return sink.Write(piece); });
+    };
+    return response;
+  }
+
+ private:
+  const api::ResourceInfo& resource_;
+  std::vector<std::shared_ptr<const CachedObject>> items_;
+  std::string resource_version_;
+  std::string continue_token_;
+};
 
 // What a list's resourceVersion and resourceVersionMatch ask for (upstream's semantics).
 struct ListRevision {
@@ -456,7 +502,7 @@ absl::StatusOr<WatchCache::Snapshot> CachedList(WatchCache& cache, const std::st
 HttpResponse ListFromSnapshot(const HttpRequest& request, const api::ResourceInfo& resource,
                               const Selectors& selectors, int64_t limit,
                               const WatchCache::Snapshot& snapshot) {
-  std::vector<const CachedObject*> items;
+  std::vector<std::shared_ptr<const CachedObject>> items;
   std::string continue_token;
   for (const std::shared_ptr<const CachedObject>& object : snapshot.objects) {
     if (limit != 0 && static_cast<int64_t>(items.size()) == limit) {
@@ -464,21 +510,19 @@ HttpResponse ListFromSnapshot(const HttpRequest& request, const api::ResourceInf
       continue_token = EncodeContinue(snapshot.revision, items.back()->key + '\0');
       break;
     }
-    if (selectors.Matches(object->selectable)) items.push_back(object.get());
+    if (selectors.Matches(object->selectable)) items.push_back(object);
   }
   const std::string resource_version = std::to_string(snapshot.revision);
   if (WantsTable(request)) {
     std::vector<Json> objects;
     objects.reserve(items.size());
-    for (const CachedObject* item : items)
+    for (const std::shared_ptr<const CachedObject>& item : items)
       objects.push_back(item->Parse());
     return JsonResponse(
         200, api::TableDocument(resource.id, objects, resource_version, continue_token, absl::Now(),
                                 IncludeObjectOf(request)));
   }
-  HttpResponse response;
-  response.body = ListBody(resource, items, resource_version, continue_token);
-  return response;
+  return ListWriter(resource, std::move(items), resource_version, continue_token).Response();
 }
 
 }  // namespace
