@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
+#include "orchestrator/api/object.h"
+
 namespace orch::api {
 namespace {
 
@@ -133,6 +137,30 @@ TEST(FieldSelectorTest, EventsNodesAndErrors) {
   Json odd = Json::parse(R"({"metadata":{"name":"a,b=c"}})");
   EXPECT_TRUE(
       FieldSelector::Parse(R"(metadata.name=a\,b\=c)", ResourceFor(Kind::kPod))->Matches(odd));
+}
+
+// The watch cache keeps only SelectableFields: every field label, the labels and the
+// namespace read the same there as on the whole object.
+TEST(FieldSelectorTest, SelectableFieldsReadAsTheWholeObject) {
+  const Json pod = Json::parse(R"({"kind":"Pod","metadata":{"name":"p","namespace":"d",
+    "labels":{"app":"web"},"annotations":{"big":"x"}},"spec":{"nodeName":"n1",
+    "hostNetwork":true,"containers":[{"name":"c"}]},"status":{"phase":"Running","podIP":"1.2.3.4"}})");
+  const Json event = Json::parse(R"({"metadata":{"name":"e","namespace":"d"},"reason":"Started",
+    "involvedObject":{"kind":"Pod","name":"p","uid":"u1"},"source":{"component":"kubelet"},
+    "message":"long text","type":"Normal"})");
+  for (const auto& [kind, object] : {std::pair{Kind::kPod, pod}, std::pair{Kind::kEvent, event}}) {
+    const Json view = SelectableFields(kind, object);
+    for (std::string_view field : FieldLabels(kind)) {
+      EXPECT_EQ(FieldLabelValue(kind, view, field), FieldLabelValue(kind, object, field)) << field;
+    }
+    EXPECT_EQ(LabelsOf(view), LabelsOf(object));
+    EXPECT_EQ(NamespaceOf(view), NamespaceOf(object));
+  }
+  const Json pod_view = SelectableFields(Kind::kPod, pod);
+  EXPECT_FALSE(pod_view["spec"].contains("containers"));
+  EXPECT_FALSE(pod_view["metadata"].contains("annotations"));
+  EXPECT_EQ(FieldLabelValue(Kind::kPod, pod_view, "spec.hostNetwork"), "true");
+  EXPECT_FALSE(SelectableFields(Kind::kEvent, event).contains("message"));
 }
 
 }  // namespace
