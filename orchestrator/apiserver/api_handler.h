@@ -28,7 +28,8 @@ struct ApiHandlerOptions {
   // The share of the ttl during which one lease serves further events (lease_manager.h).
   double event_lease_reuse_fraction = 0.05;
   // Events each resource's watch cache keeps for watchers resuming from a resourceVersion
-  // (each holds the object before and after, parsed and serialized: tens of KB for a pod).
+  // (an event shares the object versions the cache holds; older versions stay while an
+  // event in the ring refers to them).
   size_t watch_cache_capacity = 1000;
   // How often a watch with allowWatchBookmarks=true hears a BOOKMARK (upstream: 1 min).
   absl::Duration bookmark_interval = absl::Minutes(1);
