@@ -561,6 +561,8 @@ ApiHandler::ApiHandler(raftkv::KV& kv, std::string server_address, ApiHandlerOpt
 
 ApiHandler::~ApiHandler() {
   for (auto& [kind, cache] : watch_caches_)
+    cache->RequestStop();
+  for (auto& [kind, cache] : watch_caches_)
     cache->Stop();
 }
 

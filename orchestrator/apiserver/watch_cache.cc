@@ -71,13 +71,16 @@ WatchCache::~WatchCache() {
   Stop();
 }
 
-void WatchCache::Stop() {
+void WatchCache::RequestStop() {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return;
     stopping_ = true;
   }
   changed_.notify_all();
+}
+
+void WatchCache::Stop() {
+  RequestStop();
   if (pump_.joinable()) pump_.join();
 }
 

@@ -70,8 +70,11 @@ class WatchCache {
   WatchCache(const WatchCache&) = delete;
   WatchCache& operator=(const WatchCache&) = delete;
 
-  // Ends the store watch and every reader.
+  // Ends the store watch and every reader (by the owner, once).
   void Stop();
+  // Starts ending them without waiting for the pump, which notices within its poll period
+  // (so an owner of many caches stops them all in one period, then calls Stop on each).
+  void RequestStop();
 
   // Where a reader is: the next event it takes, and the revision it has seen everything up to.
   struct Cursor {
