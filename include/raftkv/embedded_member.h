@@ -27,7 +27,7 @@ struct MemberOptions {
   std::string initial_cluster_token = "etcd-cluster";
   std::chrono::milliseconds heartbeat_interval{100};
   std::chrono::milliseconds election_timeout{1000};
-  uint64_t snapshot_count = 100000;
+  uint64_t snapshot_count = 10000;
   int64_t quota_backend_bytes = int64_t{2} << 30;
   // Also serve etcd's gRPC API to other processes on these URLs (empty: only this process
   // uses the member). advertise_client_urls empty: listen_client_urls.

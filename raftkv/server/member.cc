@@ -285,6 +285,7 @@ absl::Status Member::Impl::Open() {
 absl::Status Member::Impl::OpenStorage() {
   wal::WalStorageOptions wo;
   wo.wal_dir = options_.wal_dir;
+  wo.catch_up_entries = options_.snapshot_catchup_entries;
   auto storage = wal::WalStorage::Open(member_dir_.string(), wo);
   if (!storage.ok()) return storage.status();
   storage_ = *std::move(storage);

@@ -54,6 +54,9 @@ void DefineFlags(CLI::App& app, ServerOptions& o, RawFlags& raw) {
                  "Initial cluster token for the cluster during bootstrap.");
   app.add_option("--snapshot-count", o.snapshot_count,
                  "Number of committed transactions to trigger a snapshot to disk.");
+  app.add_option("--experimental-snapshot-catchup-entries", o.snapshot_catchup_entries,
+                 "Number of entries for a slow follower to catch up after compacting the raft "
+                 "storage entries.");
   app.add_option("--heartbeat-interval", raw.heartbeat_ms,
                  "Time (in milliseconds) of a heartbeat interval.");
   app.add_option("--election-timeout", raw.election_ms,

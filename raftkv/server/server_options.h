@@ -30,7 +30,13 @@ struct ServerOptions {
   std::map<std::string, std::vector<Url>> initial_cluster;
   ClusterState initial_cluster_state = ClusterState::kNew;
   std::string initial_cluster_token = "etcd-cluster";
-  uint64_t snapshot_count = 100000;
+  // etcd 3.6's default (3.4: 100000): with snapshot_catchup_entries kept past each
+  // snapshot, the raft log held in memory stays under 15000 entries.
+  uint64_t snapshot_count = 10000;
+  // Raft log entries kept in memory before each snapshot's index, so a follower that is a
+  // little behind catches up from the log instead of a whole snapshot (etcd's
+  // --experimental-snapshot-catchup-entries).
+  uint64_t snapshot_catchup_entries = 5000;
   std::chrono::milliseconds heartbeat_interval{100};
   std::chrono::milliseconds election_timeout{1000};
   int64_t quota_backend_bytes = int64_t{2} << 30;

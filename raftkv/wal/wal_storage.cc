@@ -136,7 +136,11 @@ absl::Status WalStorage::Compact(uint64_t index, const raftpb::ConfState& conf_s
   absl::StatusOr<raftpb::Snapshot> cached =
       cache_.CreateSnapshot(index, &conf_state, std::move(data));
   if (!cached.ok()) return cached.status();
-  if (absl::Status s = cache_.Compact(index); !s.ok()) return s;
+  const uint64_t keep_from =
+      index > options_.catch_up_entries ? index - options_.catch_up_entries : 0;
+  if (keep_from >= cache_.FirstIndex()) {
+    if (absl::Status s = cache_.Compact(keep_from); !s.ok()) return s;
+  }
   return DropObsolete(index);
 }
 

@@ -21,6 +21,10 @@ struct WalStorageOptions {
   size_t snapshots_to_keep = 2;
   // Where the WAL segments go; empty means dir/wal (etcd's --wal-dir, for a dedicated disk).
   std::string wal_dir;
+  // Entries the cache keeps before a new snapshot's index (etcd's SnapshotCatchUpEntries), so
+  // that a follower a little behind catches up from the log rather than by a whole snapshot;
+  // this is what lets snapshots come often, which bounds the cached log.
+  uint64_t catch_up_entries = 5000;
 };
 
 // raft::Storage backed by a Wal (dir/wal) and a SnapshotStore (dir/snap), with the live log
@@ -72,8 +76,9 @@ class WalStorage : public raft::Storage {
 
   // Compaction, once the state machine has durably applied index: records a snapshot at index
   // (with conf_state, the membership as of index, and data, what GetSnapshot hands a leader
-  // for a lagging follower), drops cached entries before index and releases the WAL segments
-  // it covers. raft's ErrSnapOutOfDate when index is not past the current snapshot.
+  // for a lagging follower), drops cached entries older than catch_up_entries before index and
+  // releases the WAL segments index covers (a restart recovers the log from index on). raft's
+  // ErrSnapOutOfDate when index is not past the current snapshot.
   absl::Status Compact(uint64_t index, const raftpb::ConfState& conf_state, std::string data);
 
   const Wal& wal() const { return *wal_; }

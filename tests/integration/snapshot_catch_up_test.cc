@@ -15,6 +15,9 @@ namespace raftkv::integration {
 namespace {
 
 constexpr int kSnapshotCount = 100;
+// Fewer than the entries written while the member is down, so the leader's log no longer
+// reaches back to it (the default, 5000, would let it catch up from the log).
+constexpr int kCatchUpEntries = 20;
 
 // Puts kSnapshotCount * 5 values over a few keys (many revisions each) and returns the
 // revision of the last one.
@@ -53,6 +56,8 @@ grpc::Status Compact(LocalCluster& cluster, size_t member, int64_t revision) {
 TEST(SnapshotCatchUpTest, MemberDownPastSnapshotAndCompactionInstallsSnapshotOnRestart) {
   ClusterOptions options;
   options.snapshot_count = kSnapshotCount;
+  options.extra_flags = {"--experimental-snapshot-catchup-entries=" +
+                         std::to_string(kCatchUpEntries)};
   LocalCluster cluster(options);
   ASSERT_TRUE(cluster.Start(In(milliseconds(10000))));
   std::optional<size_t> leader = cluster.WaitForLeader(In(milliseconds(5000)));

@@ -20,7 +20,8 @@ TEST(ServerOptionsTest, DefaultsMatchEtcd) {
   EXPECT_TRUE(o->wal_dir.empty());  // <data-dir>/member/wal
   EXPECT_EQ(o->listen_client_urls[0].ToString(), "http://localhost:2379");
   EXPECT_EQ(o->initial_cluster.at("default")[0].ToString(), "http://localhost:2380");
-  EXPECT_EQ(o->snapshot_count, 100000u);
+  EXPECT_EQ(o->snapshot_count, 10000u);
+  EXPECT_EQ(o->snapshot_catchup_entries, 5000u);
   EXPECT_EQ(o->ElectionTicks(), 10);
   EXPECT_EQ(o->max_request_bytes, 1572864u);
   EXPECT_EQ(o->max_txn_ops, 128u);
@@ -60,6 +61,13 @@ TEST(ServerOptionsTest, ThreeMemberClusterFlags) {
   EXPECT_EQ(o->ElectionTicks(), 10);
   EXPECT_EQ(o->auto_compaction_mode, AutoCompactionMode::kRevision);
   EXPECT_EQ(o->auto_compaction_revisions, 1000);
+}
+
+TEST(ServerOptionsTest, SnapshotCountAndCatchUpEntries) {
+  auto o = Parse({"--snapshot-count", "500", "--experimental-snapshot-catchup-entries", "50"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->snapshot_count, 500u);
+  EXPECT_EQ(o->snapshot_catchup_entries, 50u);
 }
 
 TEST(ServerOptionsTest, PeriodicRetentionTakesHoursOrDurations) {

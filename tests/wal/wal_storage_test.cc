@@ -13,9 +13,11 @@ using ::raftkv::wal::testing::MakeEntries;
 using ::raftkv::wal::testing::MakeHardState;
 using ::raftkv::wal::testing::ScopedTempDir;
 
+// Small segments, and compaction that keeps no catch-up entries (one test sets its own).
 WalStorageOptions SmallSegments() {
   WalStorageOptions options;
   options.wal.segment_bytes = 16 * 1024;
+  options.catch_up_entries = 0;
   return options;
 }
 
@@ -109,6 +111,37 @@ TEST(WalStorageTest, CompactReleasesTheLogAndSurvivesRestart) {
   EXPECT_EQ(snap->metadata().term(), 2u);
   EXPECT_EQ(snap->data(), "checkpoint-300");
   EXPECT_EQ(storage->GetInitialState()->conf_state.voters_size(), 2);
+}
+
+TEST(WalStorageTest, CompactKeepsCatchUpEntriesInMemoryOnly) {
+  ScopedTempDir dir;
+  WalStorageOptions options = SmallSegments();
+  options.catch_up_entries = 100;
+  {
+    auto storage = WalStorage::Open(dir.path(), options);
+    ASSERT_TRUE(storage.ok()) << storage.status();
+    ASSERT_TRUE((*storage)->Bootstrap(Voters({1})).ok());
+    for (uint64_t i = 2; i < 400; i += 10) {
+      ASSERT_TRUE((*storage)->Append(nullptr, MakeEntries(i, 10, 2, 300)).ok());
+    }
+    const size_t segments = (*storage)->wal().segment_count();
+    ASSERT_TRUE((*storage)->Compact(300, Voters({1}), "checkpoint-300").ok());
+    EXPECT_LT((*storage)->wal().segment_count(), segments);
+    // A follower at 250 still catches up from the log; the snapshot is at 300.
+    EXPECT_EQ((*storage)->FirstIndex(), 201u);
+    auto entries = (*storage)->Entries(250, 260, UINT64_MAX);
+    ASSERT_TRUE(entries.ok()) << entries.status();
+    EXPECT_EQ(entries->size(), 10u);
+    EXPECT_EQ((*storage)->GetSnapshot()->metadata().index(), 300u);
+    // The next compaction moves the window on.
+    ASSERT_TRUE((*storage)->Compact(350, Voters({1}), "checkpoint-350").ok());
+    EXPECT_EQ((*storage)->FirstIndex(), 251u);
+  }
+  // The WAL holds the log from the snapshot on only: after a restart that is where it starts.
+  auto storage = WalStorage::Open(dir.path(), options);
+  ASSERT_TRUE(storage.ok()) << storage.status();
+  EXPECT_EQ((*storage)->FirstIndex(), 351u);
+  EXPECT_EQ((*storage)->LastIndex(), 401u);
 }
 
 TEST(WalStorageTest, ApplySnapshotReplacesTheLog) {
