@@ -1,8 +1,22 @@
 #include "raftkv/server/linearizable_reads.h"
 
+#include <random>
+
 #include "absl/strings/str_cat.h"
 
 namespace raftkv::server {
+namespace {
+
+std::string ContextPrefix(uint64_t member_id) {
+  std::random_device random;
+  const uint64_t run = (uint64_t{random()} << 32) ^ random();
+  return absl::StrCat("read-", absl::Hex(member_id), "-", absl::Hex(run), "-");
+}
+
+}  // namespace
+
+LinearizableReads::LinearizableReads(uint64_t member_id, std::chrono::milliseconds round_retry)
+    : round_retry_(round_retry), context_prefix_(ContextPrefix(member_id)) {}
 
 void LinearizableReads::Add(Clock::time_point deadline, Ready ready) {
   absl::MutexLock lock(&mu_);
@@ -18,7 +32,7 @@ std::optional<std::string> LinearizableReads::TakeRound(Clock::time_point now) {
     return round_ctx_;
   }
   if (queued_.empty()) return std::nullopt;
-  round_ctx_ = absl::StrCat("read-", next_round_++);
+  round_ctx_ = absl::StrCat(context_prefix_, next_round_++);
   round_sent_ = now;
   round_ = std::move(queued_);
   queued_.clear();

@@ -31,7 +31,7 @@ class LinearizableReads {
 
   // round_retry: a round unanswered for this long is asked again (the request or its answer
   // may have been lost with a leader change).
-  explicit LinearizableReads(std::chrono::milliseconds round_retry) : round_retry_(round_retry) {}
+  LinearizableReads(uint64_t member_id, std::chrono::milliseconds round_retry);
 
   void Add(Clock::time_point deadline, Ready ready);
   // The raft thread calls this each loop: the context of a round to send with
@@ -54,6 +54,12 @@ class LinearizableReads {
   void Release(const std::vector<Read>& reads);
 
   const std::chrono::milliseconds round_retry_;
+  // Rounds are named by this prefix and a counter. A leader matches heartbeat acks to ReadIndex
+  // requests by this name alone, so it must be unique among every member and every run of
+  // it: when two members (or a member before and after a restart) used the same names, an ack
+  // for another member's round, sent before a pause, confirmed a later round on a leader that
+  // had lost its leadership in between, and a read returned an old revision.
+  const std::string context_prefix_;
   absl::Mutex mu_;
   std::vector<Read> queued_ ABSL_GUARDED_BY(mu_);
   // The round in flight: its context, when it was sent, its reads.

@@ -266,7 +266,7 @@ absl::Status Member::Impl::Open() {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create ", checkpoint_dir_.string(), ": ", ec.message()));
   }
-  reads_ = std::make_unique<LinearizableReads>(options_.election_timeout / 2);
+  reads_ = std::make_unique<LinearizableReads>(id_, options_.election_timeout / 2);
   auto_compaction_ = std::make_unique<AutoCompactionPolicy>(options_);
   workers_ = std::make_unique<WorkerPool>(2);
   forwarder_ = std::make_unique<LeaderForwarder>();
