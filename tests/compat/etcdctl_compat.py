@@ -340,9 +340,13 @@ def lease_commands(s):
 
 
 def remaining_ttl(text):
-    """`lease timetolive`: the remaining TTL depends on when the command runs."""
+    """`lease timetolive`: the remaining TTL depends on when the command runs, and etcd lists
+    the attached keys in Go map order (any order), so both are normalized."""
     text = re.sub(r"remaining\(\d+s\)", "remaining(Ns)", text)
     text = re.sub(r"\"TTL\":\d+,\"grantedTTL\"", "\"TTL\":N,\"grantedTTL\"", text)
+    text = re.sub(r"\"ttl\":\d+,\"granted-ttl\"", "\"ttl\":N,\"granted-ttl\"", text)
+    text = re.sub(r"\"keys\":\[([^\]]*)\]",
+                  lambda m: "\"keys\":[" + ",".join(sorted(m.group(1).split(","))) + "]", text)
     return re.sub(r"attached keys\(\[([^\]]*)\]\)",
                   lambda m: "attached keys([" + " ".join(sorted(m.group(1).split())) + "])", text)
 
