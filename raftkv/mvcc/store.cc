@@ -382,12 +382,18 @@ absl::Status Store::Flush() {
   std::vector<rocksdb::ColumnFamilyHandle*> all = {default_cf_, kv_cf_,   rev_cf_,
                                                    lease_cf_,   meta_cf_, latest_cf_};
   if (auto status = db_->Flush(flush, all); !status.ok()) return ToStatus(status, "flush");
-  absl::MutexLock lock(&applied_mu_);
-  durable_applied_ = before;
+  MarkDurable(before);
   return absl::OkStatus();
 }
 
+void Store::MarkDurable(AppliedIndex applied) {
+  absl::MutexLock lock(&applied_mu_);
+  // A flush and a checkpoint may run at once; the later cut must not be undone.
+  if (applied.index > durable_applied_.index) durable_applied_ = applied;
+}
+
 absl::Status Store::CreateCheckpoint(const std::string& dir) {
+  absl::ReaderMutexLock db_lock(&db_mu_);
   rocksdb::Checkpoint* raw = nullptr;
   if (auto status = rocksdb::Checkpoint::Create(db_.get(), &raw); !status.ok()) {
     return ToStatus(status, "checkpoint");
@@ -398,8 +404,7 @@ absl::Status Store::CreateCheckpoint(const std::string& dir) {
   if (auto status = checkpoint->CreateCheckpoint(dir, 0); !status.ok()) {
     return ToStatus(status, "checkpoint " + dir);
   }
-  absl::MutexLock lock(&applied_mu_);
-  durable_applied_ = before;
+  MarkDurable(before);
   return absl::OkStatus();
 }
 

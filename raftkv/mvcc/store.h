@@ -123,8 +123,11 @@ class Store : public EventHistory {
   absl::Status Flush();
 
   // Writes a RocksDB checkpoint of the state machine to `dir` (which must not exist) that
-  // Store::Open accepts as-is: the raft snapshot payload. Call on the apply thread between
-  // batches; the checkpoint then holds exactly applied(). Hard-links files where possible.
+  // Store::Open accepts as-is: the raft snapshot payload. Called on the apply thread between
+  // batches, the checkpoint holds exactly applied(); called from another thread while batches
+  // are written, it holds at least the applied() of when it started (each batch is in it
+  // whole or not at all). Not while RestoreFromCheckpoint runs. Hard-links files where
+  // possible.
   absl::Status CreateCheckpoint(const std::string& dir);
 
   // Blocks until physical compaction has processed revisions up to `revision` (what etcd's
@@ -162,11 +165,13 @@ class Store : public EventHistory {
   absl::Status OpenDb();
   rocksdb::ColumnFamilyOptions KvFamilyOptions() const;
   absl::Status LoadMeta();
-  // Called by ApplyBatch::Commit after its write.
+  // Records that a flush persisted everything up to `applied` (never moves backwards).
+  void MarkDurable(AppliedIndex applied);
   // A single-key Range at the current revision through "latest": nullopt when that cannot
   // answer it (the key is missing, or changed by a batch not yet published).
   absl::StatusOr<std::optional<etcdserverpb::RangeResponse>> PointRangeAtCurrent(
       const etcdserverpb::RangeRequest& request, int64_t current_revision) const;
+  // Called by ApplyBatch::Commit after its write.
   void Publish(int64_t revision, int64_t compact_revision, AppliedIndex applied,
                const std::vector<mvccpb::Event>& events);
   void CompactorLoop();

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
+#include <chrono>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -152,6 +152,7 @@ Applier::~Applier() {
   stopping_ = true;
   queue_.Push(CommittedEntries{});
   if (thread_.joinable()) thread_.join();
+  checkpoints_.reset();
 }
 
 std::string Applier::CheckpointName(uint64_t index) {
@@ -160,8 +161,12 @@ std::string Applier::CheckpointName(uint64_t index) {
 
 absl::Status Applier::Start() {
   applied_index_ = options_.store->applied().index;
-  last_checkpoint_index_ = applied_index_;
+  last_checkpoint_index_ = applied_index_.load();
   if (auto s = RestoreFromStore(); !s.ok()) return s;
+  checkpoints_ = std::make_unique<CheckpointMaker>(
+      options_.store, options_.snap_dir,
+      [this](const CheckpointMaker::Job& job, const absl::Status& status,
+             std::chrono::microseconds took) { OnCheckpointMade(job, status, took); });
   thread_ = std::thread([this] { Loop(); });
   return absl::OkStatus();
 }
@@ -187,6 +192,7 @@ void Applier::Loop() {
         Install(*install);
       } else {
         auto& request = std::get<CheckpointRequest>(task);
+        checkpoints_->WaitIdle();
         request.done(options_.store->CreateCheckpoint(request.dir));
       }
     }
@@ -224,24 +230,32 @@ void Applier::Apply(CommittedEntries& task) {
 }
 
 void Applier::MaybeCheckpoint(uint64_t term, bool force) {
-  uint64_t applied = applied_index_.load();
-  if (applied == last_checkpoint_index_) return;
-  if (!force && applied - last_checkpoint_index_ < options_.snapshot_count) return;
-  std::string name = CheckpointName(applied);
-  std::string dir = (std::filesystem::path(options_.snap_dir) / name).string();
-  std::error_code ignored;
-  std::filesystem::remove_all(dir, ignored);  // a leftover of a crash mid-checkpoint
-  if (auto s = options_.store->CreateCheckpoint(dir); !s.ok()) {
-    spdlog::warn("{:x} failed to create checkpoint at index {}: {}", options_.member_id, applied,
-                 s.ToString());
+  const uint64_t applied = applied_index_.load();
+  const uint64_t last = last_checkpoint_index_.load();
+  if (applied == last) return;
+  if (!force && applied - last < options_.snapshot_count) return;
+  // A membership change needs a checkpoint at or after it (a joining member can only start
+  // from one that names it), so it waits for the one in hand; otherwise a busy maker means
+  // the next run tries again.
+  if (force) checkpoints_->WaitIdle();
+  checkpoints_->TryStart({applied, term, CheckpointName(applied)});
+}
+
+void Applier::OnCheckpointMade(const CheckpointMaker::Job& job, const absl::Status& status,
+                               std::chrono::microseconds took) {
+  if (!status.ok()) {
+    spdlog::warn("{:x} failed to create checkpoint at index {}: {}", options_.member_id, job.index,
+                 status.ToString());
     return;
   }
-  last_checkpoint_index_ = applied;
-  spdlog::info("{:x} created checkpoint {} at applied index {}", options_.member_id, name, applied);
-  options_.on_checkpoint(applied, term, name);
+  last_checkpoint_index_ = job.index;
+  spdlog::info("{:x} created checkpoint {} at applied index {} in {:.1f} ms", options_.member_id,
+               job.name, job.index, took.count() / 1000.0);
+  options_.on_checkpoint(job.index, job.term, job.name);
 }
 
 void Applier::Install(const SnapshotInstall& install) {
+  checkpoints_->WaitIdle();
   // The bootstrap snapshot has no checkpoint: the state machine at its index is empty.
   absl::Status restored = install.checkpoint_dir.empty()
                               ? options_.store->ResetAppliedIndex({install.index, install.term})
@@ -254,11 +268,14 @@ void Applier::Install(const SnapshotInstall& install) {
     options_.on_fatal(s);
     return;
   }
-  applied_index_ = install.index;
+  // The store's index, not the snapshot's: a checkpoint may hold entries past its index (see
+  // CheckpointMaker), and the entries raft hands out up to them are skipped.
+  const uint64_t applied = options_.store->applied().index;
+  applied_index_ = applied;
   last_checkpoint_index_ = install.index;
-  spdlog::info("{:x} installed snapshot at index {} (term {})", options_.member_id, install.index,
-               install.term);
-  options_.on_applied(install.index);
+  spdlog::info("{:x} installed snapshot at index {} (term {}), state machine at index {}",
+               options_.member_id, install.index, install.term, applied);
+  options_.on_applied(applied);
 }
 
 absl::Status Applier::RestoreFromStore() {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
@@ -12,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "raftkv/server/alarm_table.h"
+#include "raftkv/server/checkpoint_maker.h"
 #include "raftkv/server/event_queue.h"
 #include "raftkv/server/request_waiters.h"
 #include "raftpb/raft.pb.h"
@@ -77,14 +79,14 @@ class Applier {
     // Called on the apply thread after each run of entries is written, with the new applied
     // index (wakes linearizable reads).
     std::function<void(uint64_t applied_index)> on_applied;
-    // Called on the apply thread when a checkpoint at (index, term) is ready.
+    // Called on the checkpoint thread when a checkpoint at (index, term) is ready.
     std::function<void(uint64_t index, uint64_t term, std::string name)> on_checkpoint;
     // Called when the state machine cannot be written: the member must stop.
     std::function<void(const absl::Status&)> on_fatal;
   };
 
   explicit Applier(Options options);
-  ~Applier();  // stops the thread; queued work is dropped
+  ~Applier();  // stops the threads; queued work is dropped, a checkpoint in hand finished
   Applier(const Applier&) = delete;
   Applier& operator=(const Applier&) = delete;
 
@@ -106,6 +108,8 @@ class Applier {
   void Apply(CommittedEntries& task);
   void Install(const SnapshotInstall& install);
   void MaybeCheckpoint(uint64_t term, bool force);
+  void OnCheckpointMade(const CheckpointMaker::Job& job, const absl::Status& status,
+                        std::chrono::microseconds took);
   absl::Status RestoreFromStore();
 
   Options options_;
@@ -113,7 +117,9 @@ class Applier {
   EventQueue<Task> queue_;
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> applied_index_{0};
-  uint64_t last_checkpoint_index_ = 0;
+  // Written by the checkpoint thread when a checkpoint is made, and by Install while none is.
+  std::atomic<uint64_t> last_checkpoint_index_{0};
+  std::unique_ptr<CheckpointMaker> checkpoints_;
   std::thread thread_;
 };
 
