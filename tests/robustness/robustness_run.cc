@@ -186,17 +186,8 @@ void PrintSchedule(const FaultDriver& driver, size_t from) {
   return CheckRound(history, watches, sentinel, options, round);
 }
 
-}  // namespace
-
-uint64_t SeedFromEnvironment() {
-  if (const char* seed = std::getenv("RAFTKV_ROBUSTNESS_SEED"))
-    return std::strtoull(seed, nullptr, 10);
-  return std::random_device()() % 1000000;
-}
-
-void RunWithFaults(const RunOptions& options) {
-  // Progress shows as it happens even when stdout is a file (a soak run's log).
-  std::cout << std::unitbuf;
+// Runs the faults and the checks on a cluster of its own; a failure is also added to the test.
+::testing::AssertionResult RunCluster(const RunOptions& options) {
   ClusterOptions cluster_options = options.cluster;
   cluster_options.fault_files = true;
   LocalCluster cluster(cluster_options);
@@ -208,7 +199,7 @@ void RunWithFaults(const RunOptions& options) {
   std::cout << std::endl;
   if (auto started = cluster.Start(In(kSettleTime)); !started) {
     ADD_FAILURE() << started.message();
-    return;
+    return started;
   }
   HistoryRecorder recorder;
   FaultDriver driver(cluster, options.seed, recorder, options.link_control);
@@ -225,6 +216,24 @@ void RunWithFaults(const RunOptions& options) {
         << " resumes; verdict: " << (outcome ? "PASS" : "FAIL") << std::endl;
   // Reported while the cluster is still up: its destructor then prints the members' logs.
   if (!outcome) ADD_FAILURE() << outcome.message();
+  return outcome;
+}
+
+}  // namespace
+
+uint64_t SeedFromEnvironment() {
+  if (const char* seed = std::getenv("RAFTKV_ROBUSTNESS_SEED"))
+    return std::strtoull(seed, nullptr, 10);
+  return std::random_device()() % 1000000;
+}
+
+void RunWithFaults(const RunOptions& options) {
+  // Progress shows as it happens even when stdout is a file (a soak run's log).
+  std::cout << std::unitbuf;
+  const ::testing::AssertionResult outcome = RunCluster(options);
+  // Said again after the cluster's teardown printed the members' logs, so that the verdict is
+  // in the last lines of the output (all that a CI summary may keep).
+  if (!outcome) Log() << "FAILED: " << outcome.message() << std::endl;
 }
 
 }  // namespace raftkv::robustness
