@@ -26,6 +26,7 @@
 #include "raftkv/server/linearizable_reads.h"
 #include "raftkv/server/member_id.h"
 #include "raftkv/server/membership.h"
+#include "raftkv/server/request_ids.h"
 #include "raftkv/server/request_waiters.h"
 #include "raftkv/server/snapshot_file.h"
 #include "raftkv/server/worker_pool.h"
@@ -206,7 +207,7 @@ class Member::Impl : public transport::TransportHandler {
   std::atomic<bool> stopping_{false};
   // A peer said this member was removed while it had not applied the removal itself.
   std::atomic<bool> removed_by_peer_{false};
-  std::atomic<uint64_t> next_request_{0};
+  std::unique_ptr<RequestIds> request_ids_;
 
  private:
   absl::Status OpenStorage();
@@ -267,6 +268,7 @@ absl::Status Member::Impl::Open() {
         absl::StrCat("cannot create ", checkpoint_dir_.string(), ": ", ec.message()));
   }
   reads_ = std::make_unique<LinearizableReads>(id_, options_.election_timeout / 2);
+  request_ids_ = std::make_unique<RequestIds>(id_, absl::Now());
   auto_compaction_ = std::make_unique<AutoCompactionPolicy>(options_);
   workers_ = std::make_unique<WorkerPool>(2);
   forwarder_ = std::make_unique<LeaderForwarder>();
@@ -834,7 +836,7 @@ int64_t Member::Impl::BackendBytes() {
 void Member::Impl::Propose(serverpb::ApplyRequest req, ApplyCompletion done) {
   if (stopping_) return done(ErrStopped());
   if (auto s = CheckWritable(req); !s.ok()) return done(s);
-  uint64_t id = (id_ << 48) ^ ++next_request_;
+  uint64_t id = request_ids_->Next();
   req.set_id(id);
   std::string data = req.SerializeAsString();
   if (data.size() > options_.max_request_bytes) return done(ErrRequestTooLarge());
@@ -846,7 +848,7 @@ void Member::Impl::ProposeMemberChange(raftpb::ConfChangeType type, serverpb::Me
                                        bool publish, ApplyCompletion done) {
   if (stopping_) return done(ErrStopped());
   serverpb::MemberChange change;
-  change.set_request_id((id_ << 48) ^ ++next_request_);
+  change.set_request_id(request_ids_->Next());
   change.set_publish(publish);
   raftpb::ConfChangeV2 cc;
   auto* single = cc.add_changes();
@@ -951,9 +953,7 @@ void Member::LeaseGrant(const etcdserverpb::LeaseGrantRequest& request,
   if (req.lease_grant().id() == 0) {
     do {
       req.mutable_lease_grant()->set_id(
-          static_cast<int64_t>(((impl_->id_ << 48) ^ ++impl_->next_request_ ^
-                                static_cast<uint64_t>(Clock::now().time_since_epoch().count())) &
-                               0x7fffffffffffffffULL));
+          static_cast<int64_t>(impl_->request_ids_->Next() & 0x7fffffffffffffffULL));
     } while (impl_->leases_->Contains(req.lease_grant().id()));
   }
   impl_->Propose(std::move(req), impl_->Finish(std::move(done)));
@@ -1175,7 +1175,7 @@ absl::StatusOr<etcdserverpb::HashResponse> Member::Hash() {
 
 absl::Status Member::Snapshot(const std::function<bool(const std::string& chunk)>& chunk) {
   Impl* impl = impl_.get();
-  fs::path dir = impl->member_dir_ / absl::StrCat("client-snapshot-", ++impl->next_request_);
+  fs::path dir = impl->member_dir_ / absl::StrCat("client-snapshot-", impl->request_ids_->Next());
   auto made = std::make_shared<std::promise<absl::Status>>();
   std::future<absl::Status> result = made->get_future();
   impl->applier_->Enqueue(
